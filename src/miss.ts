@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { HttpResponse } from 'msw';
+import type { KeyedRequest } from './key.js';
+import type { ResolvedOptions } from './options.js';
+import type { DirectoryIndex } from './store.js';
+
+/**
+ * Responses for requests llm-vcr cannot serve. They are 4xx statuses that no OpenAI-compatible
+ * SDK retries, with an OpenAI-style error body, so the SDK call fails at once with our message.
+ */
+export function failure(status: 404 | 422, code: string, message: string): Response {
+  return HttpResponse.json(
+    { error: { message, type: 'llm_vcr_error', code, param: null } },
+    { status, headers: { 'x-llm-vcr': code, 'x-should-retry': 'false' } },
+  );
+}
+
+export interface MissContext {
+  request: KeyedRequest;
+  key: string;
+  options: ResolvedOptions;
+  index: DirectoryIndex;
+}
+
+/** Why a request has no recording, the recording nearest to it, and the command that records it. */
+export function missMessage({ request, key, options, index }: MissContext): string {
+  const model = modelOf(request.body);
+  const lines = [
+    `llm-vcr: no recording for ${request.method} ${request.endpoint}${model ? ` (model "${model}")` : ''} in ${options.mode} mode.`,
+    `  key:      ${key}`,
+    `  searched: ${options.dir} (${index.byKey.size + index.models.length} recordings)`,
+  ];
+  const nearest = nearestRecording(request, index);
+  if (nearest) {
+    lines.push(`  nearest:  ${path.relative(options.dir, nearest.file)}, which differs at:`);
+    for (const difference of nearest.differences) lines.push(`              ${difference}`);
+  }
+  for (const { file, problem } of index.invalid) {
+    lines.push(`  skipped:  ${path.relative(options.dir, file)} is not a valid recording: ${problem}`);
+  }
+  lines.push(`To record it, run the tests once with the provider's API key set (e.g. OPENAI_API_KEY):`);
+  lines.push(`  ${recordCommand(options)}`);
+  return lines.join('\n');
+}
+
+export function invalidMessage(file: string, problem: string): string {
+  return [
+    `llm-vcr: the recording ${file} cannot be replayed: ${problem}.`,
+    `Fix the file by hand, or delete it and record it again with LLM_VCR_MODE=record-if-missing.`,
+  ].join('\n');
+}
+
+export function recordCommand(options: ResolvedOptions, test = 'npm test'): string {
+  const dir = options.fromEnv.dir ? ` LLM_VCR_DIR=${options.dir}` : '';
+  return `LLM_VCR_MODE=record-if-missing${dir} ${test}`;
+}
+
+function modelOf(body: unknown): string | undefined {
+  const model = (body as { model?: unknown } | null)?.model;
+  return typeof model === 'string' ? model : undefined;
+}
+
+const MAX_DIFFERENCES = 5;
+
+interface Difference {
+  path: string;
+  recorded: unknown;
+  actual: unknown;
+}
+
+/** The recording of the same endpoint whose body is closest to the request's, and how they differ. */
+function nearestRecording(request: KeyedRequest, index: DirectoryIndex) {
+  let best: { file: string; differences: Difference[]; distance: number } | undefined;
+  for (const candidate of index.byKey.values()) {
+    if (candidate.request.endpoint !== request.endpoint) continue;
+    const differences: Difference[] = [];
+    diff(candidate.request.body, request.body, 'body', differences);
+    const distance = differences.reduce((sum, difference) => sum + distanceOf(difference), 0);
+    if (!best || distance < best.distance) best = { file: candidate.file, differences, distance };
+  }
+  if (!best) return undefined;
+  const shown = best.differences
+    .slice(0, MAX_DIFFERENCES)
+    .map(({ path, recorded, actual }) => `${path}: recorded ${show(recorded)}, request has ${show(actual)}`);
+  if (best.differences.length > MAX_DIFFERENCES) shown.push(`... and ${best.differences.length - MAX_DIFFERENCES} more`);
+  return { file: best.file, differences: shown };
+}
+
+/** Leaf paths at which two JSON values differ. */
+function diff(recorded: unknown, actual: unknown, at: string, out: Difference[]): void {
+  if (isObject(recorded) && isObject(actual)) {
+    for (const key of new Set([...Object.keys(recorded), ...Object.keys(actual)])) {
+      diff(recorded[key], actual[key], `${at}.${key}`, out);
+    }
+  } else if (Array.isArray(recorded) && Array.isArray(actual)) {
+    for (let i = 0; i < Math.max(recorded.length, actual.length); i++) diff(recorded[i], actual[i], `${at}[${i}]`, out);
+  } else if (JSON.stringify(recorded) !== JSON.stringify(actual)) {
+    out.push({ path: at, recorded, actual });
+  }
+}
+
+/** 0 to 1: how much of two differing strings is not shared prefix or suffix; 1 for anything else. */
+function distanceOf({ recorded, actual }: Difference): number {
+  if (typeof recorded !== 'string' || typeof actual !== 'string') return 1;
+  const longest = Math.max(recorded.length, actual.length);
+  let prefix = 0;
+  while (prefix < longest && recorded[prefix] === actual[prefix]) prefix++;
+  let suffix = 0;
+  while (suffix < longest - prefix && recorded.at(-1 - suffix) === actual.at(-1 - suffix)) suffix++;
+  return 1 - (prefix + suffix) / longest;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

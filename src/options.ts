@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { z } from 'zod/v4';
+
+export const MODES = ['replay', 'record-if-missing', 'record', 'live'] as const;
+export type Mode = (typeof MODES)[number];
+
+const Mode = z.enum(MODES);
+
+export const OptionsSchema = z.strictObject({
+  /** What happens to an LLM call: see README, "Modes". Default `replay`. */
+  mode: Mode.optional(),
+  /** Where recordings live, relative to the working directory. Default `recordings`. */
+  dir: z.string().min(1).optional(),
+  /**
+   * Only calls under these URL prefixes are LLM calls (e.g. `https://api.openai.com/v1`).
+   * Default: any host, so every request whose path ends in an OpenAI endpoint.
+   */
+  baseUrls: z.array(z.url()).min(1).optional(),
+});
+
+export type RecorderOptions = z.input<typeof OptionsSchema>;
+
+const EnvSchema = z.object({
+  LLM_VCR_MODE: Mode.optional(),
+  LLM_VCR_DIR: z.string().min(1).optional(),
+});
+
+export interface ResolvedOptions {
+  mode: Mode;
+  /** Absolute. */
+  dir: string;
+  baseUrls: string[] | undefined;
+  /** Which settings came from the environment, so messages can repeat them in commands. */
+  fromEnv: { mode: boolean; dir: boolean };
+}
+
+export const DEFAULT_DIR = 'recordings';
+
+/**
+ * Options from code, overridden by LLM_VCR_MODE and LLM_VCR_DIR: the environment wins so
+ * that a suite can be switched to recording from the command line without editing it.
+ */
+export function resolveOptions(options: unknown = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  const parsed = OptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) throw new TypeError(`llm-vcr: invalid options: ${formatIssues(parsed.error, options)}`);
+  const fromEnvRaw = {
+    LLM_VCR_MODE: env.LLM_VCR_MODE || undefined,
+    LLM_VCR_DIR: env.LLM_VCR_DIR || undefined,
+  };
+  const fromEnv = EnvSchema.safeParse(fromEnvRaw);
+  if (!fromEnv.success) throw new TypeError(`llm-vcr: invalid environment: ${formatIssues(fromEnv.error, fromEnvRaw)}`);
+  const { LLM_VCR_MODE, LLM_VCR_DIR } = fromEnv.data;
+  return {
+    mode: LLM_VCR_MODE ?? parsed.data.mode ?? 'replay',
+    dir: path.resolve(LLM_VCR_DIR ?? parsed.data.dir ?? DEFAULT_DIR),
+    baseUrls: parsed.data.baseUrls,
+    fromEnv: { mode: LLM_VCR_MODE !== undefined, dir: LLM_VCR_DIR !== undefined },
+  };
+}
+
+function formatIssues(error: z.ZodError, input: unknown): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join('.') : 'options';
+      const value = issue.path.reduce<unknown>((object, key) => (object as Record<PropertyKey, unknown>)?.[key], input);
+      const got = issue.code === 'unrecognized_keys' ? '' : ` (got ${value === undefined ? 'undefined' : JSON.stringify(value)})`;
+      return `${where}: ${issue.message}${got}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,61 @@
+import { HttpResponse } from 'msw';
+import { encodeEvent, DONE } from './sse.js';
+import type { Recording, SdkObject } from './recording.js';
+
+const RESPONSES_TYPE_PREFIX = 'openai.types.responses.';
+
+/** Encoded once per loaded recording: replaying the same recording again only copies references. */
+const encodedStreams = new WeakMap<Recording, Uint8Array[]>();
+
+/** The HTTP response a recording stands for: an SSE stream, a JSON body, or a recorded API error. */
+export function replay(recording: Recording): Response {
+  const { response } = recording;
+  if (response.is_exception && response.exception_data) {
+    const { status_code, body, message } = response.exception_data;
+    return HttpResponse.json({ error: body ?? { message } }, { status: status_code, headers: REPLAY_HEADERS });
+  }
+  if (response.is_streaming) return streamResponse(eventsOf(recording));
+  const object = response.body as SdkObject;
+  return HttpResponse.json(object.__data__, { status: response.status ?? 200, headers: REPLAY_HEADERS });
+}
+
+/** A model list merged from model-list recordings, in the shape `GET /v1/models` returns. */
+export function replayModels(data: Record<string, unknown>[]): Response {
+  return HttpResponse.json({ object: 'list', data }, { headers: REPLAY_HEADERS });
+}
+
+const REPLAY_HEADERS = { 'x-llm-vcr': 'replay' };
+
+function eventsOf(recording: Recording): Uint8Array[] {
+  let events = encodedStreams.get(recording);
+  if (!events) {
+    const chunks = recording.response.body as SdkObject[];
+    events = chunks.map((chunk) => encodeEvent(JSON.stringify(chunk.__data__), eventName(chunk)));
+    // The Responses API ends its stream with a response.completed event; the others with [DONE].
+    if (!chunks.some((chunk) => chunk.__type__.startsWith(RESPONSES_TYPE_PREFIX))) events.push(encodeEvent(DONE));
+    encodedStreams.set(recording, events);
+  }
+  return events;
+}
+
+/** Responses API events are named after their `type`; chat and completion chunks are unnamed. */
+function eventName(chunk: SdkObject): string | undefined {
+  if (typeof chunk.__event__ === 'string') return chunk.__event__;
+  if (chunk.__type__.startsWith(RESPONSES_TYPE_PREFIX) && typeof chunk.__data__.type === 'string') return chunk.__data__.type;
+  return undefined;
+}
+
+function streamResponse(events: Uint8Array[]): Response {
+  let next = 0;
+  // One event per pull, so readers receive the stream chunk by chunk as they would from a server.
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const event = events[next++];
+      if (event) controller.enqueue(event);
+      else controller.close();
+    },
+  });
+  return new HttpResponse(body, {
+    headers: { ...REPLAY_HEADERS, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+  });
+}

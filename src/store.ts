@@ -1,0 +1,139 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { endpointOf, methodOf, MODELS_ENDPOINT, type Endpoint } from './endpoint.js';
+import { requestKey, type KeyedRequest } from './key.js';
+import { describeIssue, RecordingSchema, type Recording } from './recording.js';
+
+export type Lookup =
+  | { kind: 'hit'; file: string; recording: Recording }
+  | { kind: 'invalid'; file: string; problem: string }
+  | { kind: 'miss' };
+
+export type ModelsLookup =
+  | { kind: 'hit'; files: string[]; data: Record<string, unknown>[] }
+  | { kind: 'invalid'; file: string; problem: string }
+  | { kind: 'miss' };
+
+/** A recording the directory holds, as seen by the index (for matching and for explaining misses). */
+export interface IndexedRecording {
+  file: string;
+  request: KeyedRequest;
+}
+
+export interface DirectoryIndex {
+  byKey: Map<string, IndexedRecording>;
+  models: IndexedRecording[];
+  invalid: { file: string; problem: string }[];
+}
+
+type Loaded = { ok: true; recording: Recording } | { ok: false; problem: string };
+
+/**
+ * One directory of recordings. A recording written by llm-vcr is named `<key>.json`, so a
+ * hit opens exactly one file. Recordings named otherwise (llama-stack names files by its
+ * own hash, which a JS request cannot reproduce) are found through an index of the
+ * requests stored inside them, built once, on the first request the names cannot answer.
+ */
+export function createStore(dir: string) {
+  const loaded = new Map<string, Recording>();
+  let index: Promise<DirectoryIndex> | undefined;
+
+  async function load(file: string): Promise<Loaded> {
+    const cached = loaded.get(file);
+    if (cached) return { ok: true, recording: cached };
+    const result = await readRecording(file);
+    if (result.ok) loaded.set(file, result.recording);
+    return result;
+  }
+
+  async function buildIndex(): Promise<DirectoryIndex> {
+    const built: DirectoryIndex = { byKey: new Map(), models: [], invalid: [] };
+    const names = await readdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    for (const name of names.filter((name) => name.endsWith('.json')).sort()) {
+      const file = path.join(dir, name);
+      // Not cached: the index keeps requests only, hits load what they need.
+      const result = await readRecording(file).catch((error: Error) => ({ ok: false as const, problem: error.message }));
+      if (!result.ok) {
+        built.invalid.push({ file, problem: result.problem });
+        continue;
+      }
+      const request = keyedRequestOf(result.recording);
+      if (!request) {
+        built.invalid.push({ file, problem: `request.endpoint: "${result.recording.request.endpoint}" is not an endpoint llm-vcr serves` });
+        continue;
+      }
+      const entry = { file, request };
+      if (request.endpoint === MODELS_ENDPOINT) built.models.push(entry);
+      else if (!built.byKey.has(requestKey(request))) built.byKey.set(requestKey(request), entry);
+    }
+    return built;
+  }
+
+  function getIndex(): Promise<DirectoryIndex> {
+    index ??= buildIndex();
+    return index;
+  }
+
+  async function lookupFile(file: string): Promise<Lookup | undefined> {
+    try {
+      const result = await load(file);
+      return result.ok ? { kind: 'hit', file, recording: result.recording } : { kind: 'invalid', file, problem: result.problem };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      return { kind: 'invalid', file, problem: (error as Error).message };
+    }
+  }
+
+  return {
+    dir,
+
+    /** The recording for a key: its own file first, then the index of other files. */
+    async lookup(key: string): Promise<Lookup> {
+      const own = await lookupFile(path.join(dir, `${key}.json`));
+      if (own) return own;
+      const entry = (await getIndex()).byKey.get(key);
+      return (entry && (await lookupFile(entry.file))) ?? { kind: 'miss' };
+    },
+
+    /** Every model-list recording, merged like llama-stack does (first file wins on a duplicate id). */
+    async models(): Promise<ModelsLookup> {
+      const files = (await getIndex()).models.map(({ file }) => file);
+      if (files.length === 0) return { kind: 'miss' };
+      const byId = new Map<unknown, Record<string, unknown>>();
+      for (const file of files) {
+        const result = await load(file);
+        if (!result.ok) return { kind: 'invalid', file, problem: result.problem };
+        for (const object of [result.recording.response.body ?? []].flat()) {
+          if (!byId.has(object.__data__.id)) byId.set(object.__data__.id, object.__data__);
+        }
+      }
+      return { kind: 'hit', files, data: [...byId.values()] };
+    },
+
+    index: getIndex,
+  };
+}
+
+export type Store = ReturnType<typeof createStore>;
+
+async function readRecording(file: string): Promise<Loaded> {
+  const text = await readFile(file, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problem: `not valid JSON (${(error as Error).message})` };
+  }
+  const parsed = RecordingSchema.safeParse(json);
+  return parsed.success ? { ok: true, recording: parsed.data } : { ok: false, problem: describeIssue(parsed.error) };
+}
+
+/** The request a recording answers, normalized as a live request would be. */
+export function keyedRequestOf(recording: Recording): KeyedRequest | undefined {
+  const endpoint: Endpoint | undefined = endpointOf(recording.request.endpoint);
+  if (!endpoint) return undefined;
+  return { method: methodOf(endpoint), endpoint, body: recording.request.body ?? null };
+}

@@ -1,0 +1,26 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveOptions } from '../src/options.js';
+
+describe('options', () => {
+  it('defaults to replay mode and ./recordings', () => {
+    expect(resolveOptions(undefined, {})).toMatchObject({ mode: 'replay', dir: path.resolve('recordings') });
+  });
+
+  it('lets LLM_VCR_MODE and LLM_VCR_DIR override the options given in code', () => {
+    const resolved = resolveOptions({ mode: 'replay', dir: 'a' }, { LLM_VCR_MODE: 'record', LLM_VCR_DIR: '/tmp/b' });
+    expect(resolved).toMatchObject({ mode: 'record', dir: '/tmp/b', fromEnv: { mode: true, dir: true } });
+    expect(resolveOptions({ mode: 'live', dir: 'a' }, { LLM_VCR_MODE: '' })).toMatchObject({ mode: 'live', dir: path.resolve('a') });
+  });
+
+  it('rejects a bad option with a message that names it and the value given', () => {
+    expect(() => resolveOptions({ mode: 'playback' }, {})).toThrow(/llm-vcr: invalid options: mode: .*"replay".*"record-if-missing".*\(got "playback"\)/);
+    expect(() => resolveOptions({ dir: '' }, {})).toThrow(/dir: .*\(got ""\)/);
+    expect(() => resolveOptions({ directory: 'x' }, {})).toThrow(/Unrecognized key: "directory"/);
+    expect(() => resolveOptions({ baseUrls: ['not a url'] }, {})).toThrow(/baseUrls.0: .*\(got "not a url"\)/);
+  });
+
+  it('rejects a bad environment variable by name', () => {
+    expect(() => resolveOptions({}, { LLM_VCR_MODE: 'rec' })).toThrow(/llm-vcr: invalid environment: LLM_VCR_MODE: .*\(got "rec"\)/);
+  });
+});

@@ -1,0 +1,43 @@
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach } from 'vitest';
+
+export const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures');
+
+export interface FixtureFile {
+  name: string;
+  file: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  recording: any;
+}
+
+/** Every bundled recording (fixtures/seeds and fixtures/samples), parsed. */
+export async function fixtureFiles(): Promise<FixtureFile[]> {
+  const names = (await readdir(FIXTURES, { recursive: true })).filter((name) => name.endsWith('.json')).sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const file = path.join(FIXTURES, name);
+      return { name, file, recording: JSON.parse(await readFile(file, 'utf8')) };
+    }),
+  );
+}
+
+const made: string[] = [];
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** A fresh directory, removed after the test; `fixtures: true` copies the bundled recordings in. */
+export async function tempDir(options: { fixtures?: boolean } = {}): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'llm-vcr-test-'));
+  made.push(dir);
+  if (options.fixtures) await cp(FIXTURES, dir, { recursive: true });
+  return dir;
+}
+
+/** The base URL a client would have used for a recorded URL (llama-stack doubles /v1). */
+export function recordedBaseUrl(url: string, endpoint: string): string {
+  const suffix = endpoint.replace(/^\/v1/, '');
+  return url.slice(0, url.length - suffix.length).replace(/\/v1\/v1$/, '/v1');
+}
