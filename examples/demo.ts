@@ -27,4 +27,4 @@ for (const name of (await readdir(seeds)).sort()) {
   }
   process.stdout.write('\n');
 }
-vcr.close();
+await vcr.close();

@@ -1,39 +1,128 @@
-import { http, type HttpHandler } from 'msw';
-import { endpointOf, HANDLED_PATHS, MODELS_ENDPOINT } from './endpoint.js';
+import { http, passthrough, type HttpHandler } from 'msw';
+import { endpointOf, HANDLED_PATHS, MODELS_ENDPOINT, type Endpoint } from './endpoint.js';
+import type { RecorderEvent, RecorderHooks } from './events.js';
 import { parseBody, requestKey, type KeyedRequest } from './key.js';
 import { failure, invalidMessage, missMessage } from './miss.js';
 import type { ResolvedOptions } from './options.js';
+import { callUpstream, recordResponse } from './record.js';
+import { secretsOf } from './redact.js';
 import { replay, replayModels } from './replay.js';
 import { createStore } from './store.js';
 
 /** Answers one intercepted request, or returns undefined to leave it to the next handler. */
 export type Resolver = (request: Request) => Promise<Response | undefined>;
 
-/**
- * Serves LLM calls from recordings. Anything that is not an LLM call (see `baseUrls`)
- * falls through to the next handler, or to the network, untouched.
- */
-export function createResolver(options: ResolvedOptions): Resolver {
-  const store = createStore(options.dir);
+/** Upstream errors that are deterministic, so may be recorded when `recordErrors` is on. */
+const RECORDABLE_ERRORS = new Set([400, 404, 422]);
 
-  return async function resolve(request) {
+export interface ResolverHandle {
+  resolve: Resolver;
+  /** Settles when every recording started so far has been written (or dropped). */
+  settled(): Promise<void>;
+}
+
+/**
+ * Serves LLM calls according to the mode: from recordings, from the upstream (recording what
+ * it says), or both. Anything that is not an LLM call (see `baseUrls`) falls through to the
+ * next handler, or to the network, untouched.
+ */
+export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = {}): ResolverHandle {
+  const store = createStore(options.dir, options.scope);
+  const pending = new Set<Promise<unknown>>();
+  const recordErrors = options.recordErrors ? RECORDABLE_ERRORS : new Set<number>();
+
+  async function resolve(request: Request): Promise<Response | undefined> {
     if (options.baseUrls && !options.baseUrls.some((base) => request.url.startsWith(base))) return undefined;
     const endpoint = endpointOf(new URL(request.url).pathname);
     if (!endpoint) return undefined;
-    const keyed: KeyedRequest = { method: request.method, endpoint, body: parseBody(await request.text()) };
+    const startedAt = performance.now();
+    const test = hooks.currentTest?.();
+    // Read from a clone: bypass() needs the original body intact to call the upstream.
+    const body = parseBody(options.mode === 'replay' ? await request.text() : await request.clone().text());
+    const keyed: KeyedRequest = { method: request.method, endpoint, body };
+    if (options.scope === 'test') keyed.test = test?.id ?? null;
     const key = requestKey(keyed);
+    const event = (type: RecorderEvent['type'], extra: Partial<RecorderEvent> = {}) =>
+      hooks.onEvent?.({ type, method: keyed.method, endpoint, model: modelOf(body), key, test, ...extra });
 
+    if (options.mode === 'live') {
+      event('passed-through');
+      return passthrough();
+    }
+    if (options.mode !== 'record') {
+      const served = await fromRecordings(request, endpoint, key);
+      if (served) {
+        event(served.type, { file: served.file, message: served.message });
+        return served.response;
+      }
+      if (options.mode === 'replay') {
+        const message = missMessage({ request: keyed, key, options, index: await store.index(), test });
+        event('missed', { message });
+        return failure(404, 'recording_not_found', message);
+      }
+    }
+
+    let upstream: Response;
+    try {
+      upstream = await callUpstream(request);
+    } catch {
+      // The caller sees the network failure as its own; nothing is recorded.
+      return Response.error();
+    }
+    const recorded = await recordResponse(upstream, {
+      key,
+      keyed,
+      request,
+      testId: test?.id ?? null,
+      startedAt,
+      recordErrors,
+    });
+    const write = recorded.recording
+      .then(async (recording) => {
+        if (!recording) return;
+        const file = await store.write(key, recording, secretsOf(request));
+        event('recorded', { file });
+      })
+      .catch((error: Error) => {
+        console.error(`llm-vcr: could not write the recording for ${keyed.method} ${endpoint} (key ${key}): ${error.message}`);
+      })
+      .finally(() => pending.delete(write));
+    pending.add(write);
+    return recorded.response;
+  }
+
+  /** A recorded answer (or a broken recording's error) for this request, if the directory has one. */
+  async function fromRecordings(request: Request, endpoint: Endpoint, key: string) {
     if (endpoint === MODELS_ENDPOINT) {
       const models = await store.models();
-      if (models.kind === 'hit') return replayModels(models.data);
-      if (models.kind === 'invalid') return failure(422, 'invalid_recording', invalidMessage(models.file, models.problem));
-    } else {
-      const found = await store.lookup(key);
-      if (found.kind === 'hit') return replay(found.recording);
-      if (found.kind === 'invalid') return failure(422, 'invalid_recording', invalidMessage(found.file, found.problem));
+      if (models.kind === 'hit') return { type: 'replayed' as const, file: models.files[0], message: undefined, response: replayModels(models.data) };
+      if (models.kind === 'invalid') return invalid(models.file, models.problem);
+      return undefined;
     }
-    return failure(404, 'recording_not_found', missMessage({ request: keyed, key, options, index: await store.index() }));
+    const found = await store.lookup(key);
+    if (found.kind === 'hit') {
+      return { type: 'replayed' as const, file: found.file, message: undefined, response: replay(found.recording, { delay: options.delay, signal: request.signal }) };
+    }
+    if (found.kind === 'invalid') return invalid(found.file, found.problem);
+    return undefined;
+  }
+
+  function invalid(file: string, problem: string) {
+    const message = invalidMessage(file, problem);
+    return { type: 'invalid' as const, file, message, response: failure(422, 'invalid_recording', message) };
+  }
+
+  return {
+    resolve,
+    async settled() {
+      while (pending.size > 0) await Promise.all(pending);
+    },
   };
+}
+
+function modelOf(body: unknown): string | undefined {
+  const model = (body as { model?: unknown } | null)?.model;
+  return typeof model === 'string' ? model : undefined;
 }
 
 /** MSW handlers for every OpenAI endpoint path, at any base URL, answered by `resolve`. */

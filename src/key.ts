@@ -7,6 +7,8 @@ export interface KeyedRequest {
   endpoint: Endpoint;
   /** The parsed JSON body, or null when the request has none. */
   body: unknown;
+  /** With `scope: 'test'`, the test the request belongs to, so each test has its own recordings. */
+  test?: string | null;
 }
 
 /**
@@ -15,7 +17,9 @@ export interface KeyedRequest {
  * (openai v4 pretty-prints, v6 does not) vary across machines and SDK versions.
  */
 export function requestKey(request: KeyedRequest): string {
-  const canonical = stableStringify({ method: request.method, endpoint: request.endpoint, body: request.body });
+  const { method, endpoint, body, test } = request;
+  // `test` is left out when undefined, so content-addressed keys do not depend on it.
+  const canonical = stableStringify({ method, endpoint, body, test });
   return createHash('sha256').update(canonical).digest('hex');
 }
 

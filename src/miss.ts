@@ -2,6 +2,7 @@ import path from 'node:path';
 import { HttpResponse } from 'msw';
 import type { KeyedRequest } from './key.js';
 import type { ResolvedOptions } from './options.js';
+import type { TestInfo } from './events.js';
 import type { DirectoryIndex } from './store.js';
 
 /**
@@ -20,13 +21,15 @@ export interface MissContext {
   key: string;
   options: ResolvedOptions;
   index: DirectoryIndex;
+  test?: TestInfo | undefined;
 }
 
 /** Why a request has no recording, the recording nearest to it, and the command that records it. */
-export function missMessage({ request, key, options, index }: MissContext): string {
+export function missMessage({ request, key, options, index, test }: MissContext): string {
   const model = modelOf(request.body);
   const lines = [
     `llm-vcr: no recording for ${request.method} ${request.endpoint}${model ? ` (model "${model}")` : ''} in ${options.mode} mode.`,
+    ...(test ? [`  test:     ${test.id}`] : []),
     `  key:      ${key}`,
     `  searched: ${options.dir} (${index.byKey.size + index.models.length} recordings)`,
   ];
@@ -39,7 +42,7 @@ export function missMessage({ request, key, options, index }: MissContext): stri
     lines.push(`  skipped:  ${path.relative(options.dir, file)} is not a valid recording: ${problem}`);
   }
   lines.push(`To record it, run the tests once with the provider's API key set (e.g. OPENAI_API_KEY):`);
-  lines.push(`  ${recordCommand(options)}`);
+  lines.push(`  ${recordCommand(options, test?.command)}`);
   return lines.join('\n');
 }
 

@@ -6,6 +6,9 @@ export type Mode = (typeof MODES)[number];
 
 const Mode = z.enum(MODES);
 
+export const SCOPES = ['request', 'test'] as const;
+export type Scope = (typeof SCOPES)[number];
+
 export const OptionsSchema = z.strictObject({
   /** What happens to an LLM call: see README, "Modes". Default `replay`. */
   mode: Mode.optional(),
@@ -16,6 +19,22 @@ export const OptionsSchema = z.strictObject({
    * Default: any host, so every request whose path ends in an OpenAI endpoint.
    */
   baseUrls: z.array(z.url()).min(1).optional(),
+  /**
+   * `request` (default): one recording per distinct request, shared by every test that makes it.
+   * `test`: the test's id is part of the key, so identical requests in different tests can
+   * hold different answers. Needs a runner integration (llm-vcr/vitest or llm-vcr/jest).
+   */
+  scope: z.enum(SCOPES).optional(),
+  /**
+   * Pacing of replayed streams: 0 (default) sends chunks as fast as the client reads them,
+   * a number waits that many ms before each chunk, `recorded` reproduces the recorded timing.
+   */
+  delay: z.union([z.literal('recorded'), z.number().nonnegative().max(60_000)]).optional(),
+  /**
+   * Also record upstream 400, 404 and 422 errors, which are deterministic, so a test of error
+   * handling replays offline. 429, 5xx and network errors are never recorded. Default false.
+   */
+  recordErrors: z.boolean().optional(),
 });
 
 export type RecorderOptions = z.input<typeof OptionsSchema>;
@@ -30,6 +49,9 @@ export interface ResolvedOptions {
   /** Absolute. */
   dir: string;
   baseUrls: string[] | undefined;
+  scope: Scope;
+  delay: number | 'recorded';
+  recordErrors: boolean;
   /** Which settings came from the environment, so messages can repeat them in commands. */
   fromEnv: { mode: boolean; dir: boolean };
 }
@@ -54,6 +76,9 @@ export function resolveOptions(options: unknown = {}, env: NodeJS.ProcessEnv = p
     mode: LLM_VCR_MODE ?? parsed.data.mode ?? 'replay',
     dir: path.resolve(LLM_VCR_DIR ?? parsed.data.dir ?? DEFAULT_DIR),
     baseUrls: parsed.data.baseUrls,
+    scope: parsed.data.scope ?? 'request',
+    delay: parsed.data.delay ?? 0,
+    recordErrors: parsed.data.recordErrors ?? false,
     fromEnv: { mode: LLM_VCR_MODE !== undefined, dir: LLM_VCR_DIR !== undefined },
   };
 }

@@ -32,6 +32,8 @@ const RecordedResponse = z.looseObject({
   is_exception: z.boolean().optional(),
   exception_data: ExceptionData.nullish(),
   status: z.number().int().optional(),
+  /** llm-vcr's addition: when each chunk arrived, in ms since the request started. */
+  chunk_times_ms: z.array(z.number().nonnegative()).optional(),
 });
 
 export const RecordingSchema = z

@@ -7,14 +7,20 @@ const RESPONSES_TYPE_PREFIX = 'openai.types.responses.';
 /** Encoded once per loaded recording: replaying the same recording again only copies references. */
 const encodedStreams = new WeakMap<Recording, Uint8Array[]>();
 
+export interface Pacing {
+  delay: number | 'recorded';
+  /** Ends a paced stream early when the client goes away. */
+  signal: AbortSignal;
+}
+
 /** The HTTP response a recording stands for: an SSE stream, a JSON body, or a recorded API error. */
-export function replay(recording: Recording): Response {
+export function replay(recording: Recording, pacing: Pacing): Response {
   const { response } = recording;
   if (response.is_exception && response.exception_data) {
     const { status_code, body, message } = response.exception_data;
     return HttpResponse.json({ error: body ?? { message } }, { status: status_code, headers: REPLAY_HEADERS });
   }
-  if (response.is_streaming) return streamResponse(eventsOf(recording));
+  if (response.is_streaming) return streamResponse(eventsOf(recording), waitsOf(recording, pacing.delay), pacing.signal);
   const object = response.body as SdkObject;
   return HttpResponse.json(object.__data__, { status: response.status ?? 200, headers: REPLAY_HEADERS });
 }
@@ -45,14 +51,49 @@ function eventName(chunk: SdkObject): string | undefined {
   return undefined;
 }
 
-function streamResponse(events: Uint8Array[]): Response {
+/** How long to wait before each event, or undefined for no waiting at all. */
+function waitsOf(recording: Recording, delay: Pacing['delay']): number[] | undefined {
+  if (delay === 0) return undefined;
+  const count = eventsOf(recording).length;
+  if (delay !== 'recorded') return Array.from({ length: count }, () => delay);
+  const times = recording.response.chunk_times_ms;
+  if (!times) return undefined;
+  // Past the recorded chunks (the [DONE] sentinel) there is nothing to wait for.
+  return Array.from({ length: count }, (_, i) => (i < times.length ? Math.max(0, times[i]! - (i > 0 ? times[i - 1]! : 0)) : 0));
+}
+
+function streamResponse(events: Uint8Array[], waits: number[] | undefined, signal: AbortSignal): Response {
   let next = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stop: (() => void) | undefined;
+  const stopped = () => stop?.();
+  signal.addEventListener('abort', stopped, { once: true });
   // One event per pull, so readers receive the stream chunk by chunk as they would from a server.
   const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
+      const wait = waits?.[next] ?? 0;
+      if (wait > 0) {
+        const elapsed = await new Promise<boolean>((resolve) => {
+          stop = () => resolve(false);
+          timer = setTimeout(() => resolve(true), wait);
+        });
+        if (!elapsed || signal.aborted) {
+          clearTimeout(timer);
+          controller.error(new DOMException('The client went away', 'AbortError'));
+          return;
+        }
+      }
       const event = events[next++];
       if (event) controller.enqueue(event);
-      else controller.close();
+      else {
+        signal.removeEventListener('abort', stopped);
+        controller.close();
+      }
+    },
+    cancel() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stopped);
+      stop?.();
     },
   });
   return new HttpResponse(body, {

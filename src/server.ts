@@ -1,6 +1,7 @@
 import type { HttpHandler } from 'msw';
 import { setupServer, type SetupServer } from 'msw/node';
-import { createHandlers, createResolver, type Resolver } from './handler.js';
+import type { RecorderHooks } from './events.js';
+import { createHandlers, createResolver, type ResolverHandle } from './handler.js';
 import { resolveOptions, type Mode, type RecorderOptions } from './options.js';
 
 export interface Recorder {
@@ -10,15 +11,18 @@ export interface Recorder {
   readonly dir: string;
   /** The process's MSW server, shared by every recorder: add your own handlers with `server.use()`. */
   readonly server: SetupServer;
-  /** Stop this recorder; interception ends when the last open recorder closes. */
-  close(): void;
+  /**
+   * Wait for recordings still being written, then stop this recorder. Interception ends
+   * when the last open recorder closes.
+   */
+  close(): Promise<void>;
 }
 
 interface Shared {
   server: SetupServer;
   open: number;
   /** The latest recorder's; the server's handlers delegate to it, so users' resetHandlers() keeps them. */
-  resolve: Resolver;
+  current: ResolverHandle;
 }
 
 // MSW allows one active server per process, and test runners may evaluate this module more
@@ -28,23 +32,29 @@ const globals = globalThis as typeof globalThis & { [SHARED]?: Shared };
 
 /**
  * Start intercepting LLM calls now, so clients constructed after this call are caught
- * (openai v5+ captures `fetch` when constructed). Calling it again reuses the same server
- * with the new options.
+ * (openai v5+ captures `fetch` when constructed). Calling it again reuses the same server;
+ * the latest call's options apply.
  */
 export function setupRecorder(options?: RecorderOptions): Recorder {
+  return startRecorder(options);
+}
+
+/** setupRecorder() with the hooks a runner integration supplies. */
+export function startRecorder(options: RecorderOptions | undefined, hooks: RecorderHooks = {}): Recorder {
   const resolved = resolveOptions(options);
-  const resolve = createResolver(resolved);
-  const owner = globals[SHARED] ?? startServer(resolve);
-  owner.resolve = resolve;
+  const handle = createResolver(resolved, hooks);
+  const owner = globals[SHARED] ?? startServer(handle);
+  owner.current = handle;
   owner.open += 1;
   let closed = false;
   return {
     mode: resolved.mode,
     dir: resolved.dir,
     server: owner.server,
-    close() {
+    async close() {
       if (closed) return;
       closed = true;
+      await handle.settled();
       owner.open -= 1;
       if (owner.open === 0 && globals[SHARED] === owner) {
         owner.server.close();
@@ -54,9 +64,9 @@ export function setupRecorder(options?: RecorderOptions): Recorder {
   };
 }
 
-function startServer(resolve: Resolver): Shared {
-  const server = setupServer(...createHandlers((request) => shared.resolve(request)));
-  const shared: Shared = { server, open: 0, resolve };
+function startServer(first: ResolverHandle): Shared {
+  const server = setupServer(...createHandlers((request) => shared.current.resolve(request)));
+  const shared: Shared = { server, open: 0, current: first };
   drainMockedResponses(server);
   server.listen({ onUnhandledRequest: 'bypass' });
   return (globals[SHARED] = shared);
@@ -64,7 +74,7 @@ function startServer(resolve: Resolver): Shared {
 
 /** MSW request handlers that serve LLM calls, for a test suite that runs its own `setupServer`. */
 export function recorderHandlers(options?: RecorderOptions): HttpHandler[] {
-  return createHandlers(createResolver(resolveOptions(options)));
+  return createHandlers(createResolver(resolveOptions(options)).resolve);
 }
 
 /**

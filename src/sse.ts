@@ -1,3 +1,6 @@
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import type { EventSourceMessage } from 'eventsource-parser';
+
 const encoder = new TextEncoder();
 
 /** One Server-Sent Event as OpenAI-compatible servers send it: an optional name and one data line. */
@@ -7,3 +10,25 @@ export function encodeEvent(data: string, event?: string): Uint8Array {
 
 /** The sentinel chat and text completion streams end with. */
 export const DONE = '[DONE]';
+
+export interface ParsedEvent {
+  /** The `event:` name, when the server sent one. */
+  event: string | undefined;
+  data: string;
+  /** Milliseconds from `startedAt` to this event's arrival. */
+  at: number;
+}
+
+/**
+ * Every event of an SSE body, with its arrival time. eventsource-parser does the parsing:
+ * it handles multi-line data, comments, CRLF and events split across network chunks.
+ */
+export async function readEvents(body: ReadableStream<Uint8Array>, startedAt: number): Promise<ParsedEvent[]> {
+  const events: ParsedEvent[] = [];
+  const decoder = new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>;
+  const stream = body.pipeThrough(decoder).pipeThrough(new EventSourceParserStream());
+  for await (const { event, data } of stream as unknown as AsyncIterable<EventSourceMessage>) {
+    events.push({ event, data, at: Math.round(performance.now() - startedAt) });
+  }
+  return events;
+}

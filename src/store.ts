@@ -1,8 +1,11 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { endpointOf, methodOf, MODELS_ENDPOINT, type Endpoint } from './endpoint.js';
 import { requestKey, type KeyedRequest } from './key.js';
+import type { Scope } from './options.js';
 import { describeIssue, RecordingSchema, type Recording } from './recording.js';
+import { scrub } from './redact.js';
 
 export type Lookup =
   | { kind: 'hit'; file: string; recording: Recording }
@@ -34,7 +37,7 @@ type Loaded = { ok: true; recording: Recording } | { ok: false; problem: string 
  * own hash, which a JS request cannot reproduce) are found through an index of the
  * requests stored inside them, built once, on the first request the names cannot answer.
  */
-export function createStore(dir: string) {
+export function createStore(dir: string, scope: Scope) {
   const loaded = new Map<string, Recording>();
   let index: Promise<DirectoryIndex> | undefined;
 
@@ -60,7 +63,7 @@ export function createStore(dir: string) {
         built.invalid.push({ file, problem: result.problem });
         continue;
       }
-      const request = keyedRequestOf(result.recording);
+      const request = keyedRequestOf(result.recording, scope);
       if (!request) {
         built.invalid.push({ file, problem: `request.endpoint: "${result.recording.request.endpoint}" is not an endpoint llm-vcr serves` });
         continue;
@@ -114,7 +117,46 @@ export function createStore(dir: string) {
     },
 
     index: getIndex,
+
+    /**
+     * Write a recording as `<key>.json`, atomically (a temporary file renamed into place), so
+     * parallel writers never leave a torn file and the last of two writers of one key wins
+     * whole. A re-recording that differs from the file only in timing leaves the file alone,
+     * so re-recording an unchanged answer shows no diff in review. Returns the file path.
+     */
+    async write(key: string, recording: Recording, secrets: string[]): Promise<string> {
+      const file = path.join(dir, `${key}.json`);
+      const text = scrub(`${JSON.stringify(recording, null, 2)}\n`, secrets);
+      const stored: Recording = JSON.parse(text);
+      const previous = await readRecording(file).catch(() => undefined);
+      if (!previous?.ok || !sameExceptTiming(previous.recording, stored)) {
+        await mkdir(dir, { recursive: true });
+        const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
+        try {
+          await writeFile(temporary, text);
+          await rename(temporary, file);
+        } finally {
+          await rm(temporary, { force: true });
+        }
+      }
+      loaded.set(file, previous?.ok && sameExceptTiming(previous.recording, stored) ? previous.recording : stored);
+      const request = keyedRequestOf(stored, scope);
+      if (index && request) {
+        const built = await index;
+        if (request.endpoint === MODELS_ENDPOINT) {
+          if (!built.models.some((entry) => entry.file === file)) built.models.push({ file, request });
+        } else {
+          built.byKey.set(key, { file, request });
+        }
+      }
+      return file;
+    },
   };
+}
+
+function sameExceptTiming(a: Recording, b: Recording): boolean {
+  const withoutTiming = ({ response: { chunk_times_ms: _, ...response }, ...rest }: Recording) => JSON.stringify({ ...rest, response });
+  return withoutTiming(a) === withoutTiming(b);
 }
 
 export type Store = ReturnType<typeof createStore>;
@@ -132,8 +174,9 @@ async function readRecording(file: string): Promise<Loaded> {
 }
 
 /** The request a recording answers, normalized as a live request would be. */
-export function keyedRequestOf(recording: Recording): KeyedRequest | undefined {
+export function keyedRequestOf(recording: Recording, scope: Scope): KeyedRequest | undefined {
   const endpoint: Endpoint | undefined = endpointOf(recording.request.endpoint);
   if (!endpoint) return undefined;
-  return { method: methodOf(endpoint), endpoint, body: recording.request.body ?? null };
+  const body = recording.request.body ?? null;
+  return scope === 'test' ? { method: methodOf(endpoint), endpoint, body, test: recording.test_id ?? null } : { method: methodOf(endpoint), endpoint, body };
 }

@@ -16,8 +16,8 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return { ...fs, default: { ...fs, readFile }, readFile };
 });
 
-const vcr: { close(): void }[] = [];
-afterEach(() => vcr.splice(0).forEach((recorder) => recorder.close()));
+const vcr: { close(): Promise<void> }[] = [];
+afterEach(() => Promise.all(vcr.splice(0).map((recorder) => recorder.close())));
 
 it('reads no recording at setup, and exactly one file for a hit on a key-named recording', async () => {
   const dir = await tempDir({ fixtures: true });
@@ -33,7 +33,7 @@ it('reads no recording at setup, and exactly one file for a hit on a key-named r
   const completion = JSON.parse(await readFile(path.join(dir, 'samples', '06931312f62d0b59939d9a2d8cf674611bde5725285ce77ffaae46af1dba9065.json'), 'utf8'));
   completion.request.body = body;
   await writeFile(path.join(dir, `${key}.json`), JSON.stringify(completion));
-  vcr.splice(0).forEach((recorder) => recorder.close());
+  await Promise.all(vcr.splice(0).map((recorder) => recorder.close()));
 
   opened.length = 0;
   vcr.push(setupRecorder({ dir }));

@@ -22,8 +22,8 @@ function recorder(options: Parameters<typeof setupRecorder>[0]) {
   open.push(vcr);
   return vcr;
 }
-afterEach(() => {
-  for (const vcr of open.splice(0)) vcr.close();
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((vcr) => vcr.close()));
 });
 
 function client(baseURL = 'https://api.openai.com/v1') {
@@ -185,9 +185,9 @@ describe('setupRecorder', () => {
     expect(second.server).toBe(first.server);
     const { request } = await fixture(EARTH);
 
-    first.close();
+    await first.close();
     expect(await contentOf(await chatStream(client(), request.body))).toBe('Humans live on Earth.');
-    second.close();
+    await second.close();
     const third = recorder({ dir: FIXTURES });
     expect(third.server).not.toBe(first.server);
   });

@@ -1,0 +1,186 @@
+import { bypass } from 'msw';
+import type { Endpoint } from './endpoint.js';
+import type { KeyedRequest } from './key.js';
+import { keptHeaders, redactUrl } from './redact.js';
+import type { Recording, SdkObject } from './recording.js';
+import { readEvents } from './sse.js';
+
+export interface RecordContext {
+  key: string;
+  keyed: KeyedRequest;
+  /** The intercepted request, for its URL and headers. */
+  request: Request;
+  testId: string | null;
+  /** performance.now() when the call was intercepted. */
+  startedAt: number;
+  /** Statuses of upstream errors that may be recorded (deterministic client errors only). */
+  recordErrors: ReadonlySet<number>;
+}
+
+export interface Recorded {
+  /** What the caller receives: the upstream response, streamed through as it arrives. */
+  response: Response;
+  /** Settles when the upstream response has ended: the recording, or undefined when it must not be written. */
+  recording: Promise<Recording | undefined>;
+}
+
+/** Call the real upstream, around MSW, with the body read before interception consumed it. */
+export function callUpstream(request: Request): Promise<Response> {
+  return fetch(bypass(request));
+}
+
+/**
+ * Pass an upstream response to the caller and, in parallel, turn it into a recording.
+ * A stream is teed: the caller reads one branch chunk by chunk as the upstream sends it,
+ * the recorder parses the other. If either the upstream or the parse fails midway, the
+ * recording resolves to undefined, so nothing partial is ever written.
+ */
+export async function recordResponse(upstream: Response, context: RecordContext): Promise<Recorded> {
+  const init = { status: upstream.status, statusText: upstream.statusText, headers: responseHeaders(upstream) };
+  const streaming = (upstream.headers.get('content-type') ?? '').includes('text/event-stream');
+  if (upstream.ok && streaming && upstream.body) {
+    const [toCaller, toRecorder] = upstream.body.tee();
+    const recording = readEvents(toRecorder, context.startedAt).then(
+      (events) => streamRecording(events, upstream.status, context),
+      () => undefined,
+    );
+    return { response: new Response(toCaller, init), recording };
+  }
+  // JSON bodies and errors are small: the caller gets them whole, exactly as sent.
+  const text = await upstream.text();
+  const recording = upstream.ok ? jsonRecording(text, upstream.status, context) : errorRecording(text, upstream, context);
+  return { response: new Response(text, init), recording: Promise.resolve(recording) };
+}
+
+/**
+ * Plain headers for the caller. MSW patches Headers while it listens (copying a Headers
+ * yields an empty one), and undici has already decoded the body, so its encoding and
+ * length no longer describe what the caller receives.
+ */
+function responseHeaders(upstream: Response): Record<string, string> {
+  const headers: Record<string, string> = {};
+  upstream.headers.forEach((value, name) => {
+    if (name !== 'content-encoding' && name !== 'content-length') headers[name] = value;
+  });
+  return headers;
+}
+
+function streamRecording(events: { event: string | undefined; data: string; at: number }[], status: number, context: RecordContext): Recording | undefined {
+  const body: SdkObject[] = [];
+  const times: number[] = [];
+  for (const { event, data, at } of events) {
+    if (data === '[DONE]') continue;
+    const parsed = parseObject(data);
+    if (!parsed) return undefined;
+    const object: SdkObject = { __type__: typeName(context.keyed.endpoint, true), __data__: normalize(parsed, context) };
+    // Responses API events are named after their type, which replay derives; other names are kept.
+    const derived = context.keyed.endpoint === '/v1/responses' && event === parsed.type;
+    if (event !== undefined && event !== 'message' && !derived) object.__event__ = event;
+    body.push(object);
+    times.push(at);
+  }
+  return build(context, { body, is_streaming: true, ...statusField(status), chunk_times_ms: times });
+}
+
+function jsonRecording(text: string, status: number, context: RecordContext): Recording | undefined {
+  const parsed = parseObject(text);
+  if (!parsed) return undefined;
+  const { endpoint } = context.keyed;
+  // Model lists are stored as the list of models, as llama-stack does.
+  const body =
+    endpoint === '/v1/models' && Array.isArray(parsed.data)
+      ? (parsed.data as Record<string, unknown>[]).map((model) => ({ __type__: MODEL_TYPE, __data__: model }))
+      : { __type__: typeName(endpoint, false), __data__: normalize(parsed, context) };
+  return build(context, { body, is_streaming: false, ...statusField(status) });
+}
+
+function errorRecording(text: string, upstream: Response, context: RecordContext): Recording | undefined {
+  if (!context.recordErrors.has(upstream.status)) return undefined;
+  const parsed = parseObject(text);
+  const body = parsed && 'error' in parsed ? parsed.error : (parsed ?? text);
+  const message = (body as { message?: unknown } | null)?.message;
+  return build(context, {
+    body: null,
+    is_streaming: false,
+    is_exception: true,
+    exception_data: {
+      type: ERROR_TYPES[upstream.status] ?? 'APIStatusError',
+      status_code: upstream.status,
+      body,
+      message: `Error code: ${upstream.status} - ${typeof message === 'string' ? message : upstream.statusText}`,
+    },
+  });
+}
+
+function build(context: RecordContext, response: Recording['response']): Recording {
+  const { request, keyed, testId } = context;
+  const model = (keyed.body as { model?: unknown } | null)?.model;
+  return {
+    test_id: testId,
+    request: {
+      method: keyed.method,
+      url: redactUrl(request.url),
+      headers: keptHeaders(request.headers),
+      body: keyed.body,
+      endpoint: keyed.endpoint,
+      model: typeof model === 'string' ? model : '',
+    },
+    response,
+    id_normalization_mapping: {},
+  };
+}
+
+function statusField(status: number): { status?: number } {
+  return status === 200 ? {} : { status };
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Make a response deterministic the way llama-stack does: the top-level `id` becomes
+ * `rec-<first 12 hex of the key>` and `created` 0, except for models, whose id is their
+ * name. Responses API objects keep their ids: clients send them back (previous_response_id),
+ * so changing them would break the next recorded request's match.
+ */
+function normalize(data: Record<string, unknown>, context: RecordContext): Record<string, unknown> {
+  if (data.object === 'model' || context.keyed.endpoint === '/v1/responses') return data;
+  const normalized = { ...data };
+  if ('id' in normalized) normalized.id = `rec-${context.key.slice(0, 12)}`;
+  if ('created' in normalized) normalized.created = 0;
+  return normalized;
+}
+
+const MODEL_TYPE = 'openai.types.model.Model';
+
+/** The openai Python SDK class of a response object, as llama-stack names it in `__type__`. */
+function typeName(endpoint: Endpoint, streaming: boolean): string {
+  switch (endpoint) {
+    case '/v1/chat/completions':
+      return streaming ? 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk' : 'openai.types.chat.chat_completion.ChatCompletion';
+    case '/v1/completions':
+      return 'openai.types.completion.Completion';
+    case '/v1/embeddings':
+      return 'openai.types.create_embedding_response.CreateEmbeddingResponse';
+    case '/v1/models':
+      return MODEL_TYPE;
+    case '/v1/responses':
+      return streaming ? 'openai.types.responses.response_stream_event.ResponseStreamEvent' : 'openai.types.responses.response.Response';
+  }
+}
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'BadRequestError',
+  401: 'AuthenticationError',
+  403: 'PermissionDeniedError',
+  404: 'NotFoundError',
+  409: 'ConflictError',
+  422: 'UnprocessableEntityError',
+  429: 'RateLimitError',
+};
