@@ -3,6 +3,7 @@ import { endpointOf, HANDLED_PATHS, MODELS_ENDPOINT, type Endpoint } from './end
 import type { RecorderEvent, RecorderHooks } from './events.js';
 import { parseBody, requestKey, type KeyedRequest } from './key.js';
 import { failure, invalidMessage, missMessage } from './miss.js';
+import { claim } from './mocked-copy.js';
 import type { ResolvedOptions } from './options.js';
 import { callUpstream, recordResponse } from './record.js';
 import { secretsOf } from './redact.js';
@@ -28,7 +29,8 @@ export interface ResolverHandle {
  */
 export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = {}): ResolverHandle {
   const store = createStore(options.dir, options.scope);
-  const pending = new Set<Promise<unknown>>();
+  /** Recordings being written, by key: a repeat of the request waits for its recording. */
+  const pending = new Map<string, Promise<void>>();
   const recordErrors = options.recordErrors ? RECORDABLE_ERRORS : new Set<number>();
 
   async function resolve(request: Request): Promise<Response | undefined> {
@@ -50,6 +52,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       return passthrough();
     }
     if (options.mode !== 'record') {
+      await pending.get(key);
       const served = await fromRecordings(request, endpoint, key);
       if (served) {
         event(served.type, { file: served.file, message: served.message });
@@ -86,8 +89,10 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       .catch((error: Error) => {
         console.error(`llm-vcr: could not write the recording for ${keyed.method} ${endpoint} (key ${key}): ${error.message}`);
       })
-      .finally(() => pending.delete(write));
-    pending.add(write);
+      .finally(() => {
+        if (pending.get(key) === write) pending.delete(key);
+      });
+    pending.set(key, write);
     return recorded.response;
   }
 
@@ -115,7 +120,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   return {
     resolve,
     async settled() {
-      while (pending.size > 0) await Promise.all(pending);
+      while (pending.size > 0) await Promise.all(pending.values());
     },
   };
 }
@@ -128,6 +133,10 @@ function modelOf(body: unknown): string | undefined {
 /** MSW handlers for every OpenAI endpoint path, at any base URL, answered by `resolve`. */
 export function createHandlers(resolve: Resolver): HttpHandler[] {
   return HANDLED_PATHS.map(({ path, method }) =>
-    (method === 'GET' ? http.get : http.post)(path, ({ request }) => resolve(request)),
+    (method === 'GET' ? http.get : http.post)(path, async ({ request }) => {
+      const response = await resolve(request);
+      if (response) claim(request);
+      return response;
+    }),
   );
 }

@@ -2,6 +2,7 @@ import type { HttpHandler } from 'msw';
 import { setupServer, type SetupServer } from 'msw/node';
 import type { RecorderHooks } from './events.js';
 import { createHandlers, createResolver, type ResolverHandle } from './handler.js';
+import { settleMockedCopy } from './mocked-copy.js';
 import { resolveOptions, type Mode, type RecorderOptions } from './options.js';
 
 export interface Recorder {
@@ -80,13 +81,11 @@ export function recorderHandlers(options?: RecorderOptions): HttpHandler[] {
 /**
  * Works around an msw 2 hang (mswjs/interceptors #799): when a client cancels a mocked stream
  * (a `break` out of `for await`, or openai v5+ discarding an error body before a retry), the
- * cancel waits until MSW's own copy of the response is read. Reading that copy lets it settle.
+ * cancel waits on MSW's own copy of the response. This settles each copy so it cannot.
  * `setupRecorder()` does this itself; call it on your server when you use `recorderHandlers()`.
+ * Returns a function that removes the listener.
  */
 export function drainMockedResponses(server: { events: SetupServer['events'] }): () => void {
-  const drain = ({ response }: { response: Response }) => {
-    response.arrayBuffer().catch(() => {});
-  };
-  server.events.on('response:mocked', drain);
-  return () => server.events.removeListener('response:mocked', drain);
+  server.events.on('response:mocked', settleMockedCopy);
+  return () => server.events.removeListener('response:mocked', settleMockedCopy);
 }

@@ -1,0 +1,255 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import OpenAI from 'openai';
+import OpenAIv4 from 'openai-v4';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { setupRecorder, type Recorder, type RecorderOptions } from '../src/index.js';
+import { tempDir } from './support/fixtures.js';
+import { startUpstream, type Upstream } from './support/upstream.js';
+
+const API_KEY = 'sk-test-0123456789abcdefSECRET';
+
+let upstream: Upstream;
+const open: Recorder[] = [];
+beforeEach(async () => {
+  upstream = await startUpstream();
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((vcr) => vcr.close()));
+  await upstream.close();
+});
+
+function recorder(options: RecorderOptions) {
+  const vcr = setupRecorder(options);
+  open.push(vcr);
+  return vcr;
+}
+
+function client(extra: Partial<ConstructorParameters<typeof OpenAI>[0]> = {}) {
+  return new OpenAI({ apiKey: API_KEY, baseURL: upstream.baseURL, maxRetries: 0, ...extra });
+}
+
+async function recordings(dir: string) {
+  const names = (await readdir(dir).catch(() => [])).filter((name) => name.endsWith('.json'));
+  return Promise.all(names.map(async (name) => ({ name, text: await readFile(path.join(dir, name), 'utf8') })));
+}
+
+async function streamText(stream: AsyncIterable<OpenAI.ChatCompletionChunk>) {
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+  return text;
+}
+
+const ask = (content: string, model = 'gpt-test') => ({ model, messages: [{ role: 'user' as const, content }], stream: true as const });
+
+describe('record mode', () => {
+  it('writes a llama-stack recording that replays offline', async () => {
+    const dir = await tempDir();
+    const vcr = recorder({ mode: 'record', dir });
+    expect(await streamText(await client().chat.completions.create(ask('to be or not')))).toBe('to be or not');
+    await vcr.close();
+
+    const [file, ...others] = await recordings(dir);
+    expect(others).toEqual([]);
+    expect(file!.name).toMatch(/^[0-9a-f]{64}\.json$/);
+    expect(file!.text.endsWith('}\n')).toBe(true);
+    expect(file!.text).toBe(`${JSON.stringify(JSON.parse(file!.text), null, 2)}\n`);
+    const recording = JSON.parse(file!.text);
+    const key = file!.name.slice(0, 64);
+    expect(Object.keys(recording)).toEqual(['test_id', 'request', 'response', 'id_normalization_mapping']);
+    expect(recording.test_id).toBeNull();
+    expect(recording.request).toEqual({
+      method: 'POST',
+      url: `${upstream.baseURL}/chat/completions`,
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: ask('to be or not'),
+      endpoint: '/v1/chat/completions',
+      model: 'gpt-test',
+    });
+    expect(recording.response.is_streaming).toBe(true);
+    expect(recording.response.body).toHaveLength(5);
+    for (const chunk of recording.response.body) {
+      expect(chunk.__type__).toBe('openai.types.chat.chat_completion_chunk.ChatCompletionChunk');
+      expect(chunk.__data__).toMatchObject({ id: `rec-${key.slice(0, 12)}`, created: 0, object: 'chat.completion.chunk' });
+    }
+    expect(recording.response.chunk_times_ms).toHaveLength(5);
+
+    recorder({ mode: 'replay', dir });
+    const hits = upstream.requests.length;
+    expect(await streamText(await client().chat.completions.create(ask('to be or not')))).toBe('to be or not');
+    expect(upstream.requests.length).toBe(hits);
+  });
+
+  it('hands each chunk to the caller as the upstream sends it', async () => {
+    const dir = await tempDir();
+    recorder({ mode: 'record', dir });
+    const stream = await client().chat.completions.create(ask('one two three four', 'slow'));
+    let first: { at: number; lastSentBefore: boolean } | undefined;
+    for await (const chunk of stream) {
+      first ??= { at: performance.now(), lastSentBefore: upstream.lastChunkSentAt !== undefined };
+      expect(chunk.object).toBe('chat.completion.chunk');
+    }
+    // Four chunks 200 ms apart: chunk 1 arrived at least 600 ms before the upstream finished.
+    expect(first!.lastSentBefore).toBe(false);
+    expect(upstream.lastChunkSentAt! - first!.at).toBeGreaterThan(400);
+  });
+
+  it('rewrites the recording on every call, and leaves an unchanged answer byte-identical', async () => {
+    const dir = await tempDir();
+    const vcr = recorder({ mode: 'record', dir });
+    await streamText(await client().chat.completions.create(ask('same answer')));
+    await vcr.close();
+    const [before] = await recordings(dir);
+    const mtime = (await stat(path.join(dir, before!.name))).mtimeMs;
+
+    const again = recorder({ mode: 'record', dir });
+    await streamText(await client().chat.completions.create(ask('same answer')));
+    await again.close();
+    const [after] = await recordings(dir);
+    expect(after).toEqual(before);
+    expect((await stat(path.join(dir, after!.name))).mtimeMs).toBe(mtime);
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('writes no API key, auth or identifying header, and redacts keys in the query string', async () => {
+    const dir = await tempDir();
+    const vcr = recorder({ mode: 'record', dir });
+    const sdk = client({ organization: 'org-secret-organization', project: 'proj_secret_project', defaultQuery: { 'api-key': 'query-secret-123456' } });
+    await streamText(await sdk.chat.completions.create(ask('hello there')));
+    // An upstream that repeats the key back: it must be scrubbed from the answer too.
+    expect(await streamText(await sdk.chat.completions.create(ask('x', 'echo-auth')))).toBe(`Bearer ${API_KEY}`);
+    await vcr.close();
+
+    const files = await recordings(dir);
+    expect(files).toHaveLength(2);
+    for (const { text } of files) {
+      expect(text).not.toContain(API_KEY);
+      expect(text).not.toContain('query-secret-123456');
+      expect(text).not.toMatch(/authorization|x-stainless|openai-organization|openai-project|org-secret|proj_secret|user-agent/i);
+      expect(JSON.parse(text).request.url).toContain('api-key=%3Credacted%3E');
+    }
+    expect(files.map(({ text }) => JSON.parse(text).response.body[0].__data__.choices[0].delta.content)).toContain('<redacted>');
+  });
+
+  it('gives openai v4 and v6 the same key: recorded with one, replayed with the other', async () => {
+    const dir = await tempDir();
+    const vcr = recorder({ mode: 'record', dir });
+    const v4 = new OpenAIv4({ apiKey: API_KEY, baseURL: upstream.baseURL, maxRetries: 0 });
+    const recorded = await v4.chat.completions.create({ ...ask('v4 pretty json'), stream: false });
+    expect(recorded.choices[0]?.message.content).toBe('v4 pretty json');
+    await vcr.close();
+
+    recorder({ mode: 'replay', dir });
+    const replayed = await client().chat.completions.create({ ...ask('v4 pretty json'), stream: false });
+    expect(replayed.choices[0]?.message.content).toBe('v4 pretty json');
+    expect(replayed.id).toMatch(/^rec-[0-9a-f]{12}$/);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('records JSON endpoints: chat, embeddings and the model list', async () => {
+    const dir = await tempDir();
+    const vcr = recorder({ mode: 'record', dir });
+    const sdk = client();
+    const chat = await sdk.chat.completions.create({ ...ask('plain json'), stream: false });
+    const embedding = await sdk.embeddings.create({ model: 'emb-test', input: 'x', encoding_format: 'float' });
+    const models = (await sdk.models.list()).data;
+    await vcr.close();
+
+    const types = (await recordings(dir)).map(({ text }) => JSON.parse(text).response.body).map((body) => [body].flat()[0].__type__);
+    expect(types.sort()).toEqual([
+      'openai.types.chat.chat_completion.ChatCompletion',
+      'openai.types.create_embedding_response.CreateEmbeddingResponse',
+      'openai.types.model.Model',
+    ]);
+
+    recorder({ mode: 'replay', dir });
+    const offline = client();
+    expect(await offline.chat.completions.create({ ...ask('plain json'), stream: false })).toEqual({ ...chat, id: expect.stringMatching(/^rec-/), created: 0 });
+    expect(await offline.embeddings.create({ model: 'emb-test', input: 'x', encoding_format: 'float' })).toEqual(embedding);
+    expect((await offline.models.list()).data).toEqual(models);
+    expect(upstream.requests).toHaveLength(3);
+  });
+});
+
+describe('record-if-missing and live', () => {
+  it('record-if-missing replays hits and records misses', async () => {
+    const dir = await tempDir();
+    recorder({ mode: 'record-if-missing', dir });
+    await streamText(await client().chat.completions.create(ask('first')));
+    await streamText(await client().chat.completions.create(ask('first')));
+    await streamText(await client().chat.completions.create(ask('second')));
+    expect(upstream.requests.map((request) => (request.body as { messages: { content: string }[] }).messages[0]!.content)).toEqual(['first', 'second']);
+    await open.splice(0)[0]!.close();
+    expect(await recordings(dir)).toHaveLength(2);
+  });
+
+  it('live calls the upstream every time and writes nothing', async () => {
+    const dir = await tempDir();
+    recorder({ mode: 'live', dir });
+    expect(await streamText(await client().chat.completions.create(ask('live one')))).toBe('live one');
+    expect(await streamText(await client().chat.completions.create(ask('live one')))).toBe('live one');
+    await open.splice(0)[0]!.close();
+    expect(upstream.requests).toHaveLength(2);
+    expect(await recordings(dir)).toEqual([]);
+  });
+});
+
+describe('failures while recording', () => {
+  it.each([429, 500, 503])('passes a %i through unchanged and records nothing', async (status) => {
+    const dir = await tempDir();
+    recorder({ mode: 'record', dir, recordErrors: true });
+    const error = await client().chat.completions.create(ask('x', `error-${status}`)).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(error).toMatchObject({ status, error: { message: `upstream says ${status}`, code: `code_${status}` } });
+    await open.splice(0)[0]!.close();
+    expect(await recordings(dir)).toEqual([]);
+  });
+
+  it('records a 400 only with recordErrors, and replays it as the same SDK error', async () => {
+    const dir = await tempDir();
+    recorder({ mode: 'record', dir });
+    await client().chat.completions.create(ask('x', 'error-400')).catch(() => {});
+    await open.splice(0)[0]!.close();
+    expect(await recordings(dir)).toEqual([]);
+
+    recorder({ mode: 'record', dir, recordErrors: true });
+    const live = await client().chat.completions.create(ask('x', 'error-400')).catch((thrown: unknown) => thrown);
+    await open.splice(0)[0]!.close();
+    const [file] = await recordings(dir);
+    expect(JSON.parse(file!.text).response).toMatchObject({ body: null, is_exception: true, exception_data: { type: 'BadRequestError', status_code: 400 } });
+
+    recorder({ mode: 'replay', dir });
+    const replayed = await client().chat.completions.create(ask('x', 'error-400')).catch((thrown: unknown) => thrown);
+    expect(replayed).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((replayed as InstanceType<typeof OpenAI.APIError>).error).toEqual((live as InstanceType<typeof OpenAI.APIError>).error);
+  });
+
+  it('writes nothing when the upstream drops mid-stream, and records on the next run', async () => {
+    const dir = await tempDir();
+    recorder({ mode: 'record-if-missing', dir });
+    const stream = await client().chat.completions.create(ask('a b c d', 'drop'));
+    const received: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '');
+    })().catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(Error);
+    expect(received).toEqual(['a', ' b']);
+    await open.splice(0)[0]!.close();
+    expect(await recordings(dir)).toEqual([]);
+
+    recorder({ mode: 'record-if-missing', dir });
+    expect(await streamText(await client().chat.completions.create(ask('a b', 'drop')))).toBe('a b');
+    await open.splice(0)[0]!.close();
+    expect(await recordings(dir)).toHaveLength(1);
+  });
+
+  it('reports a network error as the caller’s own and writes nothing', async () => {
+    const dir = await tempDir();
+    recorder({ mode: 'record', dir });
+    await upstream.close();
+    const error = await client().chat.completions.create(ask('nobody home')).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(OpenAI.APIConnectionError);
+    await open.splice(0)[0]!.close();
+    expect(await recordings(dir)).toEqual([]);
+  });
+});

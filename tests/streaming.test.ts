@@ -1,0 +1,156 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { setupRecorder, type Recorder, type RecorderOptions } from '../src/index.js';
+import { tempDir } from './support/fixtures.js';
+import { startUpstream, type Upstream } from './support/upstream.js';
+
+let upstream: Upstream;
+const open: Recorder[] = [];
+beforeEach(async () => {
+  upstream = await startUpstream({ gapMs: 150 });
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((vcr) => vcr.close()));
+  await upstream.close();
+});
+
+async function recorder(options: RecorderOptions) {
+  const vcr = setupRecorder(options);
+  open.push(vcr);
+  return vcr;
+}
+
+async function closeAll() {
+  await Promise.all(open.splice(0).map((vcr) => vcr.close()));
+}
+
+/** The raw SSE events of a response, as [event name, data] pairs. */
+async function rawEvents(response: Response): Promise<[string | undefined, string][]> {
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter(Boolean)
+    .map((block) => {
+      const lines = block.split('\n');
+      const event = lines.find((line) => line.startsWith('event: '))?.slice(7);
+      const data = lines.find((line) => line.startsWith('data: '))!.slice(6);
+      return [event, data];
+    });
+}
+
+const responsesBody = (model: string) => JSON.stringify({ model, input: 'hi', stream: true });
+
+describe('named events (Responses API)', () => {
+  it('records and replays every event with its name and data', async () => {
+    const dir = await tempDir();
+    await recorder({ mode: 'record', dir });
+    const post = () => fetch(`${upstream.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: responsesBody('gpt-test') });
+    const live = await rawEvents(await post());
+    await closeAll();
+
+    await recorder({ mode: 'replay', dir });
+    const replayed = await rawEvents(await post());
+    expect(replayed.map(([event]) => event)).toEqual(['response.created', 'response.output_text.delta', 'ping', 'response.output_text.delta', 'response.completed']);
+    expect(replayed).toEqual(live);
+    expect(upstream.requests).toHaveLength(1);
+
+    const [name] = (await readdir(dir)).filter((file) => file.endsWith('.json'));
+    const chunks = JSON.parse(await readFile(path.join(dir, name!), 'utf8')).response.body;
+    expect(chunks.map((chunk: { __event__?: string }) => chunk.__event__)).toEqual([undefined, undefined, 'ping', undefined, undefined]);
+  });
+
+  it('serves the openai SDK’s responses.create stream', async () => {
+    const dir = await tempDir();
+    await recorder({ mode: 'record', dir });
+    const collect = async () => {
+      const sdk = new OpenAI({ apiKey: 'sk-test', baseURL: upstream.baseURL, maxRetries: 0 });
+      const types: string[] = [];
+      for await (const event of await sdk.responses.create({ model: 'gpt-test', input: 'hi', stream: true })) types.push(event.type);
+      return types;
+    };
+    const live = await collect();
+    await closeAll();
+    await recorder({ mode: 'replay', dir });
+    expect(await collect()).toEqual(live);
+  });
+});
+
+describe('replay timing', () => {
+  async function recordSlowChat(dir: string) {
+    await recorder({ mode: 'record', dir });
+    const sdk = new OpenAI({ apiKey: 'sk-test', baseURL: upstream.baseURL, maxRetries: 0 });
+    for await (const chunk of await sdk.chat.completions.create({ model: 'slow', messages: [{ role: 'user', content: 'a b c d' }], stream: true })) {
+      expect(chunk).toBeTruthy();
+    }
+    await closeAll();
+    return { model: 'slow', messages: [{ role: 'user' as const, content: 'a b c d' }], stream: true as const };
+  }
+
+  /** ms from the call to each chunk. */
+  async function chunkTimes(body: OpenAI.ChatCompletionCreateParamsStreaming) {
+    const sdk = new OpenAI({ apiKey: 'sk-test', baseURL: upstream.baseURL, maxRetries: 0 });
+    const start = performance.now();
+    const times: number[] = [];
+    for await (const _ of await sdk.chat.completions.create(body)) times.push(performance.now() - start);
+    return times;
+  }
+
+  it('stores per-chunk arrival times and, with delay "recorded", honours them', async () => {
+    const dir = await tempDir();
+    const body = await recordSlowChat(dir);
+    const [name] = await readdir(dir);
+    const recorded: number[] = JSON.parse(await readFile(path.join(dir, name!), 'utf8')).response.chunk_times_ms;
+    expect(recorded).toHaveLength(5);
+    // The upstream waits 150 ms after each of the 4 words.
+    expect(recorded[3]! - recorded[0]!).toBeGreaterThanOrEqual(3 * 140);
+
+    await recorder({ mode: 'replay', dir });
+    const instant = await chunkTimes(body);
+    await closeAll();
+    await recorder({ mode: 'replay', dir, delay: 'recorded' });
+    const paced = await chunkTimes(body);
+    expect(paced.at(-1)! - paced[0]!).toBeGreaterThanOrEqual(recorded.at(-1)! - recorded[0]! - 20);
+    expect(paced.at(-1)!).toBeGreaterThan(instant.at(-1)!);
+  });
+
+  it('waits a fixed delay before each chunk', async () => {
+    const dir = await tempDir();
+    const body = await recordSlowChat(dir);
+    await recorder({ mode: 'replay', dir, delay: 50 });
+    const times = await chunkTimes(body);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(4 * 45);
+  });
+
+  it('stops a delayed replay when the client aborts', async () => {
+    const dir = await tempDir();
+    const body = await recordSlowChat(dir);
+    await recorder({ mode: 'replay', dir, delay: 2_000 });
+    const sdk = new OpenAI({ apiKey: 'sk-test', baseURL: upstream.baseURL, maxRetries: 0 });
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(), 100);
+    const outcome = await (async () => {
+      for await (const _ of await sdk.chat.completions.create(body, { signal: controller.signal })) return 'chunk';
+      return 'end';
+    })().catch((error: Error) => error.name);
+    // Without stopping, the first chunk alone would take 2 s, and the whole stream 12 s.
+    expect(outcome).not.toBe('chunk');
+    expect(performance.now() - started).toBeLessThan(1_500);
+  });
+
+  it('stops a delayed replay when the client breaks out', async () => {
+    const dir = await tempDir();
+    const body = await recordSlowChat(dir);
+    await recorder({ mode: 'replay', dir, delay: 400 });
+    const sdk = new OpenAI({ apiKey: 'sk-test', baseURL: upstream.baseURL, maxRetries: 0 });
+    const started = performance.now();
+    for await (const chunk of await sdk.chat.completions.create(body)) {
+      expect(chunk.object).toBe('chat.completion.chunk');
+      break;
+    }
+    // One chunk waited 400 ms; the five left would have taken 2 s more.
+    expect(performance.now() - started).toBeLessThan(1_600);
+  });
+});

@@ -1,0 +1,119 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A real OpenAI-compatible server on 127.0.0.1 for record-mode tests. What it does is
+ * chosen by the request's `model`, so one server covers every scenario:
+ * - `gpt-test`: answers `words` (from the last user message, split on spaces) as chunks;
+ * - `slow`: the same, `gapMs` apart;
+ * - `drop`: sends two chunks, then destroys the connection;
+ * - `error-<status>`: an OpenAI-style error with that status;
+ * - `echo-auth`: answers with the authorization header it received.
+ */
+export interface Upstream {
+  baseURL: string;
+  /** Requests received, in order. */
+  requests: { method: string; url: string; headers: IncomingMessage['headers']; body: unknown }[];
+  /** performance.now() when the last chunk of the latest stream was written, or undefined while it streams. */
+  lastChunkSentAt: number | undefined;
+  close(): Promise<void>;
+}
+
+export async function startUpstream(options: { gapMs?: number } = {}): Promise<Upstream> {
+  const gapMs = options.gapMs ?? 200;
+  const upstream: Upstream = { baseURL: '', requests: [], lastChunkSentAt: undefined, close: async () => {} };
+  const server = createServer(async (req, res) => {
+    const text = await new Promise<string>((resolve) => {
+      let data = '';
+      req.on('data', (chunk) => (data += chunk));
+      req.on('end', () => resolve(data));
+    });
+    const body = text ? JSON.parse(text) : null;
+    upstream.requests.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+    try {
+      await answer(req, res, body, gapMs, upstream);
+    } catch {
+      res.destroy();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  upstream.baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  upstream.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return upstream;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The parts of a request body the scenarios look at. */
+interface Body {
+  model?: string;
+  stream?: boolean;
+  messages?: { role: string; content: string }[];
+}
+
+async function answer(req: IncomingMessage, res: ServerResponse, body: Body | null, gapMs: number, upstream: Upstream) {
+  const path = new URL(req.url!, 'http://x').pathname;
+  if (req.method === 'GET' && path.endsWith('/models')) {
+    return json(res, 200, { object: 'list', data: [{ id: 'gpt-test', object: 'model', created: 1700000000, owned_by: 'test' }] });
+  }
+  const model: string = body?.model ?? '';
+  if (model.startsWith('error-')) {
+    const status = Number(model.slice('error-'.length));
+    return json(res, status, { error: { message: `upstream says ${status}`, type: 'invalid_request_error', param: null, code: `code_${status}` } });
+  }
+  if (path.endsWith('/embeddings')) {
+    return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, -0.2] }], model, usage: { prompt_tokens: 2, total_tokens: 2 } });
+  }
+  if (path.endsWith('/responses')) return responses(res, body, gapMs);
+
+  const last = [...(body?.messages ?? [])].reverse().find((m) => m.role === 'user');
+  const words: string[] = model === 'echo-auth' ? [String(req.headers.authorization)] : String(last?.content ?? 'hello').split(' ');
+  const id = `chatcmpl-${Math.random().toString(36).slice(2)}`;
+  const created = Math.floor(Date.now() / 1000);
+  if (!body?.stream) {
+    return json(res, 200, {
+      id, object: 'chat.completion', created, model,
+      choices: [{ index: 0, message: { role: 'assistant', content: words.join(' ') }, finish_reason: 'stop', logprobs: null }],
+      usage: { prompt_tokens: 1, completion_tokens: words.length, total_tokens: words.length + 1 },
+    });
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': id });
+  upstream.lastChunkSentAt = undefined;
+  const chunk = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
+  for (const [i, word] of words.entries()) {
+    if (model === 'drop' && i === 2) return res.destroy();
+    res.write(chunk(i === 0 ? { role: 'assistant', content: word } : { content: ` ${word}` }));
+    if (model === 'slow' || model === 'drop') await sleep(gapMs);
+  }
+  res.write(chunk({}, 'stop'));
+  res.end('data: [DONE]\n\n');
+  upstream.lastChunkSentAt = performance.now();
+}
+
+/** A Responses API stream: named events whose name is the event's type, plus one custom-named event. */
+async function responses(res: ServerResponse, body: Body | null, gapMs: number) {
+  const response = { id: 'resp_123', object: 'response', created_at: 1700000000, status: 'in_progress', model: body?.model, output: [] };
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const events: [string, object][] = [
+    ['response.created', { type: 'response.created', sequence_number: 0, response }],
+    ['response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hi', logprobs: [] }],
+    ['ping', { type: 'keepalive', sequence_number: 2 }],
+    ['response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 3, item_id: 'msg_1', output_index: 0, content_index: 0, delta: ' there', logprobs: [] }],
+    ['response.completed', { type: 'response.completed', sequence_number: 4, response: { ...response, status: 'completed' } }],
+  ];
+  for (const [name, data] of events) {
+    res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    if (body?.model === 'slow') await sleep(gapMs);
+  }
+  res.end();
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
