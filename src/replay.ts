@@ -6,6 +6,7 @@ const RESPONSES_TYPE_PREFIX = 'openai.types.responses.';
 
 /** Encoded once per loaded recording: replaying the same recording again only copies references. */
 const encodedStreams = new WeakMap<Recording, Uint8Array[]>();
+const encodedBodies = new WeakMap<Recording, string>();
 
 export interface Pacing {
   delay: number | 'recorded';
@@ -21,8 +22,12 @@ export function replay(recording: Recording, pacing: Pacing): Response {
     return HttpResponse.json({ error: body ?? { message } }, { status: status_code, headers: REPLAY_HEADERS });
   }
   if (response.is_streaming) return streamResponse(eventsOf(recording), waitsOf(recording, pacing.delay), pacing.signal);
-  const object = response.body as SdkObject;
-  return HttpResponse.json(object.__data__, { status: response.status ?? 200, headers: REPLAY_HEADERS });
+  let text = encodedBodies.get(recording);
+  if (text === undefined) {
+    text = JSON.stringify((response.body as SdkObject).__data__);
+    encodedBodies.set(recording, text);
+  }
+  return new HttpResponse(text, { status: response.status ?? 200, headers: { ...REPLAY_HEADERS, 'content-type': 'application/json' } });
 }
 
 /** A model list merged from model-list recordings, in the shape `GET /v1/models` returns. */

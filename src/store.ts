@@ -129,7 +129,8 @@ export function createStore(dir: string, scope: Scope) {
       const text = scrub(`${JSON.stringify(recording, null, 2)}\n`, secrets);
       const stored: Recording = JSON.parse(text);
       const previous = await readRecording(file).catch(() => undefined);
-      if (!previous?.ok || !sameExceptTiming(previous.recording, stored)) {
+      const unchanged = previous?.ok && sameExceptTiming(previous.recording, stored) ? previous.recording : undefined;
+      if (!unchanged) {
         await mkdir(dir, { recursive: true });
         const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
         try {
@@ -139,7 +140,7 @@ export function createStore(dir: string, scope: Scope) {
           await rm(temporary, { force: true });
         }
       }
-      loaded.set(file, previous?.ok && sameExceptTiming(previous.recording, stored) ? previous.recording : stored);
+      loaded.set(file, unchanged ?? stored);
       const request = keyedRequestOf(stored, scope);
       if (index && request) {
         const built = await index;
@@ -158,8 +159,6 @@ function sameExceptTiming(a: Recording, b: Recording): boolean {
   const withoutTiming = ({ response: { chunk_times_ms: _, ...response }, ...rest }: Recording) => JSON.stringify({ ...rest, response });
   return withoutTiming(a) === withoutTiming(b);
 }
-
-export type Store = ReturnType<typeof createStore>;
 
 async function readRecording(file: string): Promise<Loaded> {
   const text = await readFile(file, 'utf8');
