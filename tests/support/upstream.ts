@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
  * - `drop`: sends two chunks, then destroys the connection;
  * - `error-<status>`: an OpenAI-style error with that status;
  * - `echo-auth`: answers with the authorization header it received.
+ * POST /responses answers "Hi there" (see `responses`), `slow` pacing its events as well.
  */
 export interface Upstream {
   baseURL: string;
@@ -52,6 +53,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface Body {
   model?: string;
   stream?: boolean;
+  stream_options?: { include_usage?: boolean };
   messages?: { role: string; content: string }[];
 }
 
@@ -91,23 +93,50 @@ async function answer(req: IncomingMessage, res: ServerResponse, body: Body | nu
     if (model === 'slow' || model === 'drop') await sleep(gapMs);
   }
   res.write(chunk({}, 'stop'));
+  if (body.stream_options?.include_usage) {
+    // As OpenAI does: one more chunk, with no choices, that carries the usage.
+    const usage = { prompt_tokens: 1, completion_tokens: words.length, total_tokens: words.length + 1 };
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
+  }
   res.end('data: [DONE]\n\n');
   upstream.lastChunkSentAt = performance.now();
 }
 
-/** A Responses API stream: named events whose name is the event's type, plus one custom-named event. */
+/**
+ * A Responses API answer ("Hi there"), shaped like OpenAI's, because the AI SDK validates every
+ * event: the output item and its content part are announced before the deltas and closed
+ * after them, and response.completed carries usage. One custom-named event (`ping`) sits
+ * between the deltas. Without `stream`, the completed response as JSON.
+ */
 async function responses(res: ServerResponse, body: Body | null, gapMs: number) {
-  const response = { id: 'resp_123', object: 'response', created_at: 1700000000, status: 'in_progress', model: body?.model, output: [] };
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const deltas = ['Hi', ' there'];
+  const text = deltas.join('');
+  const base = { id: 'resp_123', object: 'response', created_at: 1700000000, model: body?.model, usage: null };
+  const part = { type: 'output_text', annotations: [], logprobs: [] };
+  const message = { id: 'msg_1', type: 'message', role: 'assistant' };
+  const done = { ...message, status: 'completed', content: [{ ...part, text }] };
+  const usage = { input_tokens: 3, input_tokens_details: { cached_tokens: 0 }, output_tokens: 2, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 5 };
+  const completed = { ...base, status: 'completed', output: [done], usage };
+  if (!body?.stream) return json(res, 200, completed);
+
+  const inProgress = { ...base, status: 'in_progress', output: [] };
+  const position = { item_id: message.id, output_index: 0, content_index: 0 };
   const events: [string, object][] = [
-    ['response.created', { type: 'response.created', sequence_number: 0, response }],
-    ['response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hi', logprobs: [] }],
-    ['ping', { type: 'keepalive', sequence_number: 2 }],
-    ['response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 3, item_id: 'msg_1', output_index: 0, content_index: 0, delta: ' there', logprobs: [] }],
-    ['response.completed', { type: 'response.completed', sequence_number: 4, response: { ...response, status: 'completed' } }],
+    ['response.created', { response: inProgress }],
+    ['response.in_progress', { response: inProgress }],
+    ['response.output_item.added', { output_index: 0, item: { ...message, status: 'in_progress', content: [] } }],
+    ['response.content_part.added', { ...position, part: { ...part, text: '' } }],
+    ['response.output_text.delta', { ...position, delta: deltas[0], logprobs: [] }],
+    ['ping', { type: 'keepalive' }],
+    ['response.output_text.delta', { ...position, delta: deltas[1], logprobs: [] }],
+    ['response.output_text.done', { ...position, text, logprobs: [] }],
+    ['response.content_part.done', { ...position, part: { ...part, text } }],
+    ['response.output_item.done', { output_index: 0, item: done }],
+    ['response.completed', { response: completed }],
   ];
-  for (const [name, data] of events) {
-    res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const [i, [name, data]] of events.entries()) {
+    res.write(`event: ${name}\ndata: ${JSON.stringify({ type: name, sequence_number: i, ...data })}\n\n`);
     if (body?.model === 'slow') await sleep(gapMs);
   }
   res.end();
