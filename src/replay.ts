@@ -68,15 +68,28 @@ function waitsOf(recording: Recording, delay: Pacing['delay']): number[] | undef
 }
 
 function streamResponse(events: Uint8Array[], waits: number[] | undefined, signal: AbortSignal): Response {
+  // Each event is its own chunk, so readers receive the stream event by event as from a server.
+  const body = waits ? pacedStream(events, waits, signal) : new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const event of events) controller.enqueue(event);
+      controller.close();
+    },
+  });
+  return new HttpResponse(body, {
+    headers: { ...REPLAY_HEADERS, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+  });
+}
+
+/** Events released one per pull after their wait; stops when the client aborts or cancels. */
+function pacedStream(events: Uint8Array[], waits: number[], signal: AbortSignal): ReadableStream<Uint8Array> {
   let next = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stop: (() => void) | undefined;
   const stopped = () => stop?.();
   signal.addEventListener('abort', stopped, { once: true });
-  // One event per pull, so readers receive the stream chunk by chunk as they would from a server.
-  const body = new ReadableStream<Uint8Array>({
+  return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const wait = waits?.[next] ?? 0;
+      const wait = waits[next] ?? 0;
       if (wait > 0) {
         const elapsed = await new Promise<boolean>((resolve) => {
           stop = () => resolve(false);
@@ -100,8 +113,5 @@ function streamResponse(events: Uint8Array[], waits: number[] | undefined, signa
       signal.removeEventListener('abort', stopped);
       stop?.();
     },
-  });
-  return new HttpResponse(body, {
-    headers: { ...REPLAY_HEADERS, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
   });
 }

@@ -1,0 +1,276 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
+import OpenAI from 'openai';
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { setupRecorder } from '../src/index.ts';
+import { llmVcr, mswBypassFloor, mswFloor, nockBackReplay, pollyReplay, recordWithNock, recordWithPolly, type Contender } from './contenders.ts';
+import { CHUNKS, chatBody, completionAnswer, recordingKey, sseEvents, streamedAnswer, writeRecording } from './fixtures.ts';
+import { markdownReport, terminalReport, type Results, type RunInfo } from './report.ts';
+import { stats } from './stats.ts';
+import { startUpstream } from './upstream.ts';
+
+const PLAN = { warmup: 100, rounds: 10, perRound: 100, memoryReplays: 1000, coldRounds: 20, recordSamples: 40 };
+const COLD_FILES = [5, 2000];
+
+if (!globalThis.gc) throw new Error('Run with node --expose-gc (npm run bench does): the memory figures need a forced gc.');
+const gc = globalThis.gc;
+
+// The library lets these override the options in code; every contender here sets its own mode and dir.
+delete process.env.LLM_VCR_MODE;
+delete process.env.LLM_VCR_DIR;
+
+const began = performance.now();
+const [loadAtStart = 0] = os.loadavg();
+const upstream = await startUpstream();
+const work = mkdtempSync(join(os.tmpdir(), 'llm-vcr-bench-'));
+
+const streamedBody = chatBody('Benchmark question, streamed', true);
+const jsonBody = chatBody('Benchmark question, not streamed', false);
+const expectedChunks = streamedAnswer(0);
+const expectedCompletion = completionAnswer(0) as OpenAI.ChatCompletion;
+const expectedText = expectedCompletion.choices[0]!.message.content;
+
+/** A new client per block: openai v6 captures globalThis.fetch when constructed, so it must follow start(). */
+function client(): OpenAI {
+  return new OpenAI({ apiKey: 'sk-bench', baseURL: upstream.baseURL, maxRetries: 0 });
+}
+
+async function readStream(openai: OpenAI): Promise<{ chunks: ChatCompletionChunk[]; firstAt: number }> {
+  const stream = await openai.chat.completions.create({ ...streamedBody, stream: true });
+  const chunks: ChatCompletionChunk[] = [];
+  let firstAt = 0;
+  for await (const chunk of stream) {
+    if (chunks.push(chunk) === 1) firstAt = performance.now();
+  }
+  const text = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
+  if (chunks.length !== CHUNKS || text !== expectedText) throw new Error(`Wrong stream: ${chunks.length} chunks, "${text.slice(0, 60)}"`);
+  return { chunks, firstAt };
+}
+
+async function timedStream(openai: OpenAI): Promise<number> {
+  const start = performance.now();
+  await readStream(openai);
+  return performance.now() - start;
+}
+
+// The SDK's overloads pick the non-streaming result type only for a body typed as such.
+const createCompletion = (openai: OpenAI) => openai.chat.completions.create(jsonBody as OpenAI.ChatCompletionCreateParamsNonStreaming);
+
+async function timedJson(openai: OpenAI): Promise<number> {
+  const start = performance.now();
+  const completion = await createCompletion(openai);
+  const elapsed = performance.now() - start;
+  if (completion.choices[0]?.message.content !== expectedText) throw new Error('Wrong completion');
+  return elapsed;
+}
+
+async function timedRecord(openai: OpenAI): Promise<{ first: number; last: number }> {
+  const start = performance.now();
+  const { firstAt } = await readStream(openai);
+  return { first: firstAt - start, last: performance.now() - start };
+}
+
+/** Runs `count` samples with the contender started, failing if upstream traffic is not what the mode implies. */
+async function block<T>(contender: Contender, count: number, upstreamPerSample: 0 | 1, sample: (openai: OpenAI) => Promise<T>): Promise<T[]> {
+  gc();
+  const hitsBefore = upstream.hits();
+  await contender.start();
+  const samples: T[] = [];
+  try {
+    const openai = client();
+    for (let i = 0; i < count; i++) samples.push(await sample(openai));
+  } finally {
+    await contender.stop();
+  }
+  const hits = upstream.hits() - hitsBefore;
+  if (hits !== count * upstreamPerSample) throw new Error(`${contender.name}: ${hits} requests reached the upstream, expected ${count * upstreamPerSample}`);
+  return samples;
+}
+
+function rotate<T>(items: T[], by: number): T[] {
+  const at = by % items.length;
+  return [...items.slice(at), ...items.slice(0, at)];
+}
+
+/** Warm-up, then rounds with the order rotated, so drift in the machine's speed hits every contender alike. */
+async function interleaved<T>(
+  contenders: Contender[],
+  plan: { warmup: number; rounds: number; perRound: number },
+  upstreamPerSample: 0 | 1,
+  sample: (openai: OpenAI) => Promise<T>,
+): Promise<{ name: string; samples: T[] }[]> {
+  for (const contender of contenders) await block(contender, plan.warmup, upstreamPerSample, sample);
+  const entries = contenders.map((contender) => ({ contender, name: contender.name, samples: [] as T[] }));
+  for (let round = 0; round < plan.rounds; round++) {
+    for (const entry of rotate(entries, round)) {
+      entry.samples.push(...(await block(entry.contender, plan.perRound, upstreamPerSample, sample)));
+    }
+  }
+  return entries;
+}
+
+/** Records with Polly and nock back against the upstream, then sets up every replay contender. */
+async function replayContenders(name: string, contentType: string, parts: string[], call: (openai: OpenAI) => Promise<unknown>): Promise<Contender[]> {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  await recordWithPolly(dir, name, () => call(client()));
+  await recordWithNock(dir, name, () => call(client()));
+  return [
+    mswFloor(contentType, parts),
+    llmVcr('llm-vcr', 'replay', dir),
+    pollyReplay(dir, name),
+    nockBackReplay(dir, name),
+  ];
+}
+
+/** Each contender must give back exactly the recorded objects before its speed means anything. */
+async function verify(contenders: Contender[], check: (openai: OpenAI) => Promise<boolean>): Promise<void> {
+  for (const contender of contenders) {
+    const [ok] = await block(contender, 1, 0, check);
+    if (!ok) throw new Error(`${contender.name} did not replay the recorded answer exactly`);
+  }
+}
+
+async function replay(contenders: Contender[], sample: (openai: OpenAI) => Promise<number>): Promise<Results['streamed']> {
+  const roundMedians = (all: number[]) =>
+    Array.from({ length: PLAN.rounds }, (_, round) => stats(all.slice(round * PLAN.perRound, (round + 1) * PLAN.perRound)).median);
+  return (await interleaved(contenders, PLAN, 0, sample)).map(({ name, samples }) => ({ name, stats: stats(samples), roundMedians: roundMedians(samples) }));
+}
+
+async function streamedReplay(): Promise<Results['streamed']> {
+  const contenders = await replayContenders('streamed', 'text/event-stream', sseEvents(expectedChunks), readStream);
+  writeRecording(join(work, 'streamed'), streamedBody, 0);
+  await verify(contenders, async (openai) => isDeepStrictEqual((await readStream(openai)).chunks, expectedChunks));
+  return replay(contenders, timedStream);
+}
+
+async function jsonReplay(): Promise<Results['json']> {
+  const contenders = await replayContenders('json', 'application/json', [JSON.stringify(expectedCompletion)], createCompletion);
+  writeRecording(join(work, 'json'), jsonBody, 0);
+  await verify(contenders, async (openai) => isDeepStrictEqual(await createCompletion(openai), expectedCompletion));
+  return replay(contenders, timedJson);
+}
+
+/** A directory of `files` recordings, realistic and distinct, one of them the measured request. */
+function recordingsDir(files: number): string {
+  const dir = join(work, `cold-${files}`);
+  mkdirSync(dir);
+  writeRecording(dir, streamedBody, 0);
+  for (let seed = 1; seed < files; seed++) {
+    const stream = seed % 4 !== 0;
+    writeRecording(dir, chatBody(`Recorded question #${seed}: what is ${seed} squared?`, stream), seed);
+  }
+  return dir;
+}
+
+async function coldSample(dir: string): Promise<number> {
+  gc();
+  const hitsBefore = upstream.hits();
+  const start = performance.now();
+  const vcr = setupRecorder({ mode: 'replay', dir });
+  let elapsed: number;
+  try {
+    await readStream(client());
+    elapsed = performance.now() - start;
+  } finally {
+    await vcr.close();
+  }
+  if (upstream.hits() !== hitsBefore) throw new Error(`Cold start in ${dir} reached the upstream`);
+  return elapsed;
+}
+
+async function coldStart(): Promise<Results['cold']> {
+  const dirs = COLD_FILES.map((files) => ({ files, dir: recordingsDir(files), samples: [] as number[] }));
+  for (const { dir } of dirs) await coldSample(dir);
+  for (let round = 0; round < PLAN.coldRounds; round++) {
+    for (const entry of rotate(dirs, round)) entry.samples.push(await coldSample(entry.dir));
+  }
+  return dirs.map(({ files, samples }) => ({ files, stats: stats(samples) }));
+}
+
+async function recordMode(): Promise<Results['record']> {
+  const dir = join(work, 'record');
+  mkdirSync(dir);
+  const direct: Contender = { name: 'direct (no interception)', start() {}, stop() {} };
+  const contenders = [llmVcr('llm-vcr (record)', 'record', dir), mswBypassFloor(), direct];
+  const perRound = 5;
+  const results = await interleaved(contenders, { warmup: 3, rounds: PLAN.recordSamples / perRound, perRound }, 1, timedRecord);
+  if (!existsSync(join(dir, `${recordingKey(streamedBody)}.json`))) throw new Error('llm-vcr in record mode wrote no recording');
+  return results.map(({ name, samples }) => ({
+    name,
+    first: stats(samples.map(({ first }) => first)),
+    last: stats(samples.map(({ last }) => last)),
+  }));
+}
+
+async function memoryGrowth(contender: Contender): Promise<Results['memory'][number]> {
+  // V8 gives pages back to the OS on a timer after a full gc, so RSS is read after a pause.
+  const settle = async () => {
+    gc();
+    await sleep(100);
+    gc();
+  };
+  const [usage] = await block(contender, 1, 0, async (openai) => {
+    // As many replays to warm up as to measure, so the heap has grown to its working size before `before`.
+    for (let i = 0; i < PLAN.memoryReplays; i++) await readStream(openai);
+    await settle();
+    const before = process.memoryUsage();
+    for (let i = 0; i < PLAN.memoryReplays; i++) await readStream(openai);
+    await settle();
+    const after = process.memoryUsage();
+    return { heap: after.heapUsed - before.heapUsed, rss: after.rss - before.rss };
+  });
+  return { name: contender.name, ...usage! };
+}
+
+function versions(): Record<string, string> {
+  // Read from disk: some of these packages do not export their package.json.
+  const version = (root: string, name: string) =>
+    (JSON.parse(readFileSync(new URL(`${root}node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+  const msw = version('./', 'msw');
+  const libraryMsw = version('../', 'msw');
+  // The floor is only a floor if it runs the same MSW as the library.
+  if (msw !== libraryMsw) console.warn(`The floor runs msw ${msw} but the library runs msw ${libraryMsw}: align bench/package.json.`);
+  return {
+    openai: version('./', 'openai'),
+    msw,
+    "msw (the library's)": libraryMsw,
+    '@pollyjs/core': version('./', '@pollyjs/core'),
+    '@pollyjs/adapter-fetch': version('./', '@pollyjs/adapter-fetch'),
+    nock: version('./', 'nock'),
+  };
+}
+
+try {
+  const streamed = await streamedReplay();
+  const json = await jsonReplay();
+  const cold = await coldStart();
+  const record = await recordMode();
+  const memory = [
+    await memoryGrowth(llmVcr('llm-vcr', 'replay', join(work, 'streamed'))),
+    await memoryGrowth(mswFloor('text/event-stream', sseEvents(expectedChunks))),
+  ];
+  const results: Results = { streamed, json, cold, record, memory };
+  const cpus = os.cpus();
+  const info: RunInfo = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    seconds: (performance.now() - began) / 1000,
+    node: process.version,
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+    cpu: `${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    load: loadAtStart,
+    versions: versions(),
+    plan: PLAN,
+  };
+  console.log(terminalReport(results, info));
+  const file = new URL('../BENCHMARKS.md', import.meta.url);
+  writeFileSync(file, markdownReport(results, info));
+  console.log(`\nWrote ${file.pathname}`);
+} finally {
+  await upstream.close();
+  rmSync(work, { recursive: true, force: true });
+}
