@@ -31,6 +31,8 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   const store = createStore(options.dir, options.scope);
   /** Recordings being written, by key: a repeat of the request waits for its recording. */
   const pending = new Map<string, Promise<void>>();
+  /** Every write not yet settled, including ones a later write of the same key replaced in `pending`. */
+  const writing = new Set<Promise<void>>();
   const recordErrors = options.recordErrors ? RECORDABLE_ERRORS : new Set<number>();
 
   async function resolve(request: Request): Promise<Response | undefined> {
@@ -91,8 +93,10 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       })
       .finally(() => {
         if (pending.get(key) === write) pending.delete(key);
+        writing.delete(write);
       });
     pending.set(key, write);
+    writing.add(write);
     return recorded.response;
   }
 
@@ -120,7 +124,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   return {
     resolve,
     async settled() {
-      while (pending.size > 0) await Promise.all(pending.values());
+      while (writing.size > 0) await Promise.all(writing);
     },
   };
 }

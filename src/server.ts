@@ -21,9 +21,11 @@ export interface Recorder {
 
 interface Shared {
   server: SetupServer;
-  open: number;
-  /** The latest recorder's; the server's handlers delegate to it, so users' resetHandlers() keeps them. */
-  current: ResolverHandle;
+  /**
+   * Open recorders, oldest first. The server's handlers delegate to the newest, so users'
+   * resetHandlers() keeps them, and closing the newest hands requests back to the one before.
+   */
+  open: ResolverHandle[];
 }
 
 // MSW allows one active server per process, and test runners may evaluate this module more
@@ -44,9 +46,8 @@ export function setupRecorder(options?: RecorderOptions): Recorder {
 export function startRecorder(options: RecorderOptions | undefined, hooks: RecorderHooks = {}): Recorder {
   const resolved = resolveOptions(options);
   const handle = createResolver(resolved, hooks);
-  const owner = globals[SHARED] ?? startServer(handle);
-  owner.current = handle;
-  owner.open += 1;
+  const owner = globals[SHARED] ?? startServer();
+  owner.open.push(handle);
   let closed = false;
   return {
     mode: resolved.mode,
@@ -56,8 +57,8 @@ export function startRecorder(options: RecorderOptions | undefined, hooks: Recor
       if (closed) return;
       closed = true;
       await handle.settled();
-      owner.open -= 1;
-      if (owner.open === 0 && globals[SHARED] === owner) {
+      owner.open.splice(owner.open.indexOf(handle), 1);
+      if (owner.open.length === 0 && globals[SHARED] === owner) {
         owner.server.close();
         delete globals[SHARED];
       }
@@ -65,9 +66,9 @@ export function startRecorder(options: RecorderOptions | undefined, hooks: Recor
   };
 }
 
-function startServer(first: ResolverHandle): Shared {
-  const server = setupServer(...createHandlers((request) => shared.current.resolve(request)));
-  const shared: Shared = { server, open: 0, current: first };
+function startServer(): Shared {
+  const server = setupServer(...createHandlers(async (request) => shared.open.at(-1)?.resolve(request)));
+  const shared: Shared = { server, open: [] };
   drainMockedResponses(server);
   server.listen({ onUnhandledRequest: 'bypass' });
   return (globals[SHARED] = shared);

@@ -26,11 +26,12 @@ describe('request key', () => {
     );
   });
 
-  it('ignores undefined fields, as JSON does', () => {
+  it('ignores undefined fields', () => {
     fc.assert(
       fc.property(body, fc.string(), (value, extra) => {
         fc.pre(!(extra in value));
-        expect(key(JSON.stringify({ ...value, [extra]: undefined }))).toBe(key(JSON.stringify(value)));
+        const keyOf = (parsed: unknown) => requestKey({ method: 'POST', endpoint: '/v1/chat/completions', body: parsed });
+        expect(keyOf({ ...value, [extra]: undefined })).toBe(keyOf(value));
       }),
     );
   });

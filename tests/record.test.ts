@@ -171,6 +171,20 @@ describe('record mode', () => {
   });
 });
 
+describe('several recorders', () => {
+  it('hands requests back to the previous recorder when the newest closes', async () => {
+    const dir = await tempDir();
+    const outer = recorder({ mode: 'replay', dir });
+    const inner = setupRecorder({ mode: 'record', dir });
+    await streamText(await client().chat.completions.create(ask('recorded inside')));
+    await inner.close();
+    expect(outer.mode).toBe('replay');
+    const error = await client().chat.completions.create(ask('not recorded')).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(upstream.requests).toHaveLength(1);
+  });
+});
+
 describe('record-if-missing and live', () => {
   it('record-if-missing replays hits and records misses', async () => {
     const dir = await tempDir();
