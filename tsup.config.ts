@@ -5,6 +5,8 @@ export default defineConfig({
     index: 'src/index.ts',
     'vitest/index': 'src/vitest/index.ts',
     'vitest/global-setup': 'src/vitest/global-setup.ts',
+    'jest/index': 'src/jest/index.ts',
+    'jest/reporter': 'src/jest/reporter.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -14,5 +16,5 @@ export default defineConfig({
   sourcemap: true,
   // Peers and runtime dependencies stay imports, so the user's single copy of msw is the one
   // patched, and the runner integrations use the runner that loaded them.
-  external: ['msw', 'msw/node', 'vitest', 'vitest/node'],
+  external: ['msw', 'msw/node', 'vitest', 'vitest/node', '@jest/globals'],
 });

@@ -137,7 +137,7 @@ test('second', async () => {
     const recorded = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
     expect(recorded.code).toBe(0);
     // Without the global setup there is no run to sum up.
-    expect(recorded.output).not.toContain('llm-vcr: ');
+    expect(summaryOf(recorded.output)).toEqual([]);
     expect((await recordingsIn(path.join(dir, 'recordings'))).map(({ testId }) => testId).sort()).toEqual([
       'tests/same.test.js > first',
       'tests/same.test.js > second',

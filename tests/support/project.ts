@@ -77,12 +77,13 @@ export function sh(dir: string, command: string, env: Record<string, string> = {
   });
 }
 
-/** The lines of llm-vcr's end-of-run summary in a runner's output. */
+/** The lines of llm-vcr's end-of-run summary in a runner's output (jest prints its own summary right after). */
 export function summaryOf(output: string): string[] {
-  const start = output.indexOf('llm-vcr: ');
+  const start = output.search(/^llm-vcr: \d+ replayed/m);
   if (start === -1) return [];
   const lines = output.slice(start).split('\n');
-  return lines.slice(0, lines.indexOf('') === -1 ? undefined : lines.indexOf(''));
+  const end = lines.findIndex((line) => line === '' || line.startsWith('Test Suites:'));
+  return lines.slice(0, end === -1 ? undefined : end);
 }
 
 /** The recordings a directory holds: test id (or null) and the streamed answer's text, by file name. */
