@@ -45,7 +45,8 @@ type CircusHandler = (event: { name: string; testName?: unknown }, state: { curr
  *
  * jest-circus keeps its event handlers in a global array (jest-circus's addEventHandler
  * adds to it); ours sees each test as it is added, before jest runs it in any mode, and
- * wraps its function. Without that array (a runner other than jest-circus) tests get no id.
+ * wraps its function. Without that array (jest 29 kept it private, or a runner other than
+ * jest-circus) tests get no id.
  */
 function runTestsInContext(storage: AsyncLocalStorage<TestInfo>, testFile: string): void {
   const handlers = (globalThis as Record<symbol, unknown>)[Symbol.for('EVENT_HANDLERS')];
