@@ -26,6 +26,7 @@ export interface JestGlobalConfig {
   changedSince?: string | undefined;
   lastCommit?: boolean;
   shard?: unknown;
+  bail?: number;
 }
 
 export default class LlmVcrReporter {
@@ -43,20 +44,18 @@ export default class LlmVcrReporter {
     process.env[RUN_ENV] = JSON.stringify(this.#run);
   }
 
-  async onRunComplete(_contexts: unknown, results: { wasInterrupted?: boolean }): Promise<void> {
+  async onRunComplete(_contexts: unknown, results: { wasInterrupted?: boolean; numFailedTests?: number }): Promise<void> {
     const run = this.#run;
     if (!run) return;
     const log = await readRunLog(run);
-    const wholeSuite = !filtered(this.#config) && !results.wasInterrupted;
+    // With --bail, a failure stops the run before every test had its turn.
+    const bailed = Boolean(this.#config.bail) && (results.numFailedTests ?? 0) > 0;
+    const wholeSuite = !filtered(this.#config) && !bailed && !results.wasInterrupted;
     // On stderr, like the rest of jest's report; jest's own summary follows it.
     process.stderr.write(`\n${await formatSummary(log, { options: this.#options, wholeSuite, cwd: process.cwd() })}\n`);
     await removeRun(run);
     delete process.env[RUN_ENV];
     this.#run = undefined;
-  }
-
-  getLastError(): Error | undefined {
-    return undefined;
   }
 }
 
