@@ -1,13 +1,20 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'vitest/index': 'src/vitest/index.ts',
+    'vitest/global-setup': 'src/vitest/global-setup.ts',
+    'jest/index': 'src/jest/index.ts',
+    'jest/reporter': 'src/jest/reporter.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   target: 'node20',
   platform: 'node',
   sourcemap: true,
-  // Peers and runtime dependencies stay imports, so the user's single copy of msw is the one patched.
-  external: ['msw', 'msw/node'],
+  // Peers and runtime dependencies stay imports, so the user's single copy of msw is the one
+  // patched, and the runner integrations use the runner that loaded them.
+  external: ['msw', 'msw/node', 'vitest', 'vitest/node', '@jest/globals'],
 });

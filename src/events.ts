@@ -17,6 +17,8 @@ export interface RecorderEvent {
   key: string;
   /** The recording served, written or found broken. */
   file?: string;
+  /** For a model list merged from several recordings: all of them, so none looks unused. */
+  files?: string[];
   test?: TestInfo;
   /** For misses and broken recordings: the message the client received. */
   message?: string;

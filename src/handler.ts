@@ -57,8 +57,9 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       await pending.get(key);
       const served = await fromRecordings(request, endpoint, key);
       if (served) {
-        event(served.type, { file: served.file, message: served.message });
-        return served.response;
+        const { type, response, ...detail } = served;
+        event(type, detail);
+        return response;
       }
       if (options.mode === 'replay') {
         const message = missMessage({ request: keyed, key, options, index: await store.index(), test });
@@ -104,7 +105,9 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   async function fromRecordings(request: Request, endpoint: Endpoint, key: string) {
     if (endpoint === MODELS_ENDPOINT) {
       const models = await store.models();
-      if (models.kind === 'hit') return { type: 'replayed' as const, file: models.files[0], message: undefined, response: replayModels(models.data) };
+      if (models.kind === 'hit') {
+        return { type: 'replayed' as const, file: models.files[0], files: models.files, message: undefined, response: replayModels(models.data) };
+      }
       if (models.kind === 'invalid') return invalid(models.file, models.problem);
       return undefined;
     }

@@ -3,7 +3,7 @@ import { setupServer, type SetupServer } from 'msw/node';
 import type { RecorderHooks } from './events.js';
 import { createHandlers, createResolver, type ResolverHandle } from './handler.js';
 import { settleMockedCopy } from './mocked-copy.js';
-import { resolveOptions, type Mode, type RecorderOptions } from './options.js';
+import { resolveOptions, type Mode, type RecorderOptions, type ResolvedOptions } from './options.js';
 
 export interface Recorder {
   /** The mode in force, after LLM_VCR_MODE. */
@@ -39,12 +39,14 @@ const globals = globalThis as typeof globalThis & { [SHARED]?: Shared };
  * the latest call's options apply.
  */
 export function setupRecorder(options?: RecorderOptions): Recorder {
-  return startRecorder(options);
+  return startRecorder(resolveOptions(options));
 }
 
-/** setupRecorder() with the hooks a runner integration supplies. */
-export function startRecorder(options: RecorderOptions | undefined, hooks: RecorderHooks = {}): Recorder {
-  const resolved = resolveOptions(options);
+/**
+ * setupRecorder() for runner integrations: options already resolved (a runner's main process
+ * resolves them once for every worker) and the hooks that give requests their test.
+ */
+export function startRecorder(resolved: ResolvedOptions, hooks: RecorderHooks = {}): Recorder {
   const handle = createResolver(resolved, hooks);
   const owner = globals[SHARED] ?? startServer();
   owner.open.push(handle);

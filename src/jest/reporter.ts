@@ -1,0 +1,76 @@
+/**
+ * `llm-vcr/jest/reporter`, for jest's `reporters`, next to `default`. It lives in jest's main
+ * process, which cannot intercept the workers' requests, so it does what only the main
+ * process can: resolve the options (its reporter options, then LLM_VCR_MODE / LLM_VCR_DIR)
+ * once and hand them to every worker, and when the run ends, merge what the workers logged
+ * into one summary. A reporter rather than a globalSetup, because jest allows one
+ * globalSetup per project and a suite may already have its own.
+ */
+import { resolveOptions, type ResolvedOptions } from '../options.js';
+import { createRun, readRunLog, removeRun, type Run } from '../run.js';
+import { formatSummary } from '../summary.js';
+import { RUN_ENV } from './run-env.js';
+
+/** The parts of jest's global config that tell whether a run was filtered (jest 29 and 30). */
+export interface JestGlobalConfig {
+  rootDir: string;
+  testNamePattern?: string | undefined;
+  nonFlagArgs?: string[];
+  /** jest 30 (`--testPathPatterns`). */
+  testPathPatterns?: { patterns?: string[] } | string[];
+  /** jest 29 (`--testPathPattern`). */
+  testPathPattern?: string;
+  onlyChanged?: boolean;
+  onlyFailures?: boolean;
+  findRelatedTests?: boolean;
+  changedSince?: string | undefined;
+  lastCommit?: boolean;
+  shard?: unknown;
+  bail?: number;
+}
+
+export default class LlmVcrReporter {
+  readonly #config: JestGlobalConfig;
+  readonly #options: ResolvedOptions;
+  #run: Run | undefined;
+
+  constructor(globalConfig: JestGlobalConfig, reporterOptions?: unknown) {
+    this.#config = globalConfig;
+    this.#options = resolveOptions(reporterOptions);
+  }
+
+  async onRunStart(): Promise<void> {
+    this.#run = await createRun(this.#options, this.#config.rootDir);
+    process.env[RUN_ENV] = JSON.stringify(this.#run);
+  }
+
+  async onRunComplete(_contexts: unknown, results: { wasInterrupted?: boolean; numFailedTests?: number }): Promise<void> {
+    const run = this.#run;
+    if (!run) return;
+    const log = await readRunLog(run);
+    // With --bail, a failure stops the run before every test had its turn.
+    const bailed = Boolean(this.#config.bail) && (results.numFailedTests ?? 0) > 0;
+    const wholeSuite = !filtered(this.#config) && !bailed && !results.wasInterrupted;
+    // On stderr, like the rest of jest's report; jest's own summary follows it.
+    process.stderr.write(`\n${await formatSummary(log, { options: this.#options, wholeSuite, cwd: process.cwd() })}\n`);
+    await removeRun(run);
+    delete process.env[RUN_ENV];
+    this.#run = undefined;
+  }
+}
+
+function filtered(config: JestGlobalConfig): boolean {
+  const pathPatterns = Array.isArray(config.testPathPatterns) ? config.testPathPatterns : (config.testPathPatterns?.patterns ?? []);
+  return Boolean(
+    config.testNamePattern ||
+      config.nonFlagArgs?.length ||
+      pathPatterns.length ||
+      config.testPathPattern ||
+      config.onlyChanged ||
+      config.onlyFailures ||
+      config.findRelatedTests ||
+      config.changedSince ||
+      config.lastCommit ||
+      config.shard,
+  );
+}

@@ -1,0 +1,124 @@
+import { appendFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { z } from 'zod/v4';
+import type { RecorderEvent } from './events.js';
+import { MODES, SCOPES, type ResolvedOptions } from './options.js';
+
+/**
+ * One test run as a runner's main process hands it to its workers: the options, resolved
+ * there once, and a directory where every worker appends what happened to its LLM calls,
+ * for the main process to merge into one summary when the run ends. Workers are other
+ * processes or threads, so all of it crosses a boundary as JSON and is validated on arrival.
+ */
+const ResolvedOptionsSchema = z.object({
+  mode: z.enum(MODES),
+  dir: z.string().min(1),
+  // Present but undefined when not set: JSON leaves the key out, ResolvedOptions has it.
+  baseUrls: z.array(z.string()).optional().transform((urls) => urls),
+  scope: z.enum(SCOPES),
+  delay: z.union([z.literal('recorded'), z.number()]),
+  recordErrors: z.boolean(),
+  fromEnv: z.object({ mode: z.boolean(), dir: z.boolean() }),
+}) satisfies z.ZodType<ResolvedOptions, unknown>;
+
+export const RunSchema = z.object({
+  options: ResolvedOptionsSchema,
+  /** The run directory, where workers write their event logs. */
+  log: z.string().min(1),
+  /** Test files are named relative to this in test ids. */
+  rootDir: z.string().min(1),
+});
+
+export type Run = z.infer<typeof RunSchema>;
+
+export async function createRun(options: ResolvedOptions, rootDir: string): Promise<Run> {
+  const log = await mkdtemp(path.join(tmpdir(), 'llm-vcr-run-'));
+  return { options, log, rootDir };
+}
+
+/** A run handed over by the main process; `from` names where it came from, for the error. */
+export function parseRun(value: unknown, from: string): Run {
+  const parsed = RunSchema.safeParse(value);
+  if (!parsed.success) throw new TypeError(`llm-vcr: ${from} does not describe a test run: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function removeRun(run: Run): Promise<void> {
+  return rm(run.log, { recursive: true, force: true });
+}
+
+const TestInfoSchema = z.object({ id: z.string(), command: z.string().optional() });
+
+const LoggedEvent = z.object({
+  type: z.enum(['replayed', 'recorded', 'missed', 'invalid', 'passed-through']),
+  method: z.string(),
+  endpoint: z.string(),
+  model: z.string().optional(),
+  key: z.string(),
+  file: z.string().optional(),
+  files: z.array(z.string()).optional(),
+  test: TestInfoSchema.optional(),
+  message: z.string().optional(),
+});
+
+/** A test file whose tests all ran (whether they passed or not). */
+const FileDone = z.object({ type: z.literal('file-done'), file: z.string() });
+
+const Line = z.union([LoggedEvent, FileDone]);
+
+export type LoggedEvent = z.infer<typeof LoggedEvent>;
+
+export interface RunLog {
+  events: LoggedEvent[];
+  /** Test files reported done, relative to the run's rootDir. */
+  filesDone: Set<string>;
+  /** Lines that could not be read back (a worker killed mid-write). */
+  unreadable: number;
+}
+
+export interface RunLogWriter {
+  event(event: RecorderEvent): void;
+  fileDone(file: string): void;
+}
+
+/**
+ * A writer of its own file in the run directory, so that no two writers (worker processes,
+ * threads, or test files re-evaluating the setup module) ever share a file. Appends are
+ * synchronous: a worker may exit right after its last test, and a line must not be lost.
+ */
+export function runLogWriter(run: Run): RunLogWriter {
+  const file = path.join(run.log, `${process.pid}-${threadId}-${randomUUID()}.jsonl`);
+  const append = (line: z.infer<typeof Line>) => appendFileSync(file, `${JSON.stringify(line)}\n`);
+  return {
+    event: ({ type, method, endpoint, model, key, file, files, test, message }) =>
+      append({ type, method, endpoint, model, key, file, files, test, message }),
+    fileDone: (testFile) => append({ type: 'file-done', file: testFile }),
+  };
+}
+
+export async function readRunLog(run: Run): Promise<RunLog> {
+  const log: RunLog = { events: [], filesDone: new Set(), unreadable: 0 };
+  const names = (await readdir(run.log)).filter((name) => name.endsWith('.jsonl')).sort();
+  for (const name of names) {
+    for (const text of (await readFile(path.join(run.log, name), 'utf8')).split('\n')) {
+      if (text === '') continue;
+      const parsed = Line.safeParse(parseJson(text));
+      if (!parsed.success) log.unreadable += 1;
+      else if (parsed.data.type === 'file-done') log.filesDone.add(parsed.data.file);
+      else log.events.push(parsed.data);
+    }
+  }
+  return log;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,72 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { recordCommand } from './miss.js';
+import type { ResolvedOptions } from './options.js';
+import type { LoggedEvent, RunLog } from './run.js';
+
+export interface SummaryContext {
+  options: ResolvedOptions;
+  /**
+   * Whether every test of the suite ran. Only then is a recording that no request used
+   * really unused: a filtered run (a file filter, -t) leaves most recordings alone.
+   */
+  wholeSuite: boolean;
+  /** Paths in the summary are shown relative to this (the directory the runner was started in). */
+  cwd: string;
+}
+
+/**
+ * The end-of-run summary, merged from every worker's events: one line of counts, then what
+ * needs attention: each miss with its test and the command that records it, broken
+ * recordings, and (for a whole-suite run) recordings that no test used.
+ */
+export async function formatSummary(log: RunLog, { options, wholeSuite, cwd }: SummaryContext): Promise<string> {
+  const count = (type: LoggedEvent['type']) => log.events.filter((event) => event.type === type).length;
+  const counts = [`${count('replayed')} replayed`, `${count('recorded')} recorded`, `${count('missed')} missed`];
+  if (count('invalid') > 0) counts.push(`${count('invalid')} broken`);
+  if (count('passed-through') > 0) counts.push(`${count('passed-through')} live`);
+  const lines = [`llm-vcr: ${counts.join(', ')} (mode ${options.mode}, dir ${shown(options.dir, cwd)})`];
+
+  for (const event of unique(log.events.filter((event) => event.type === 'missed'))) {
+    lines.push(`  missed ${describe(event)} in ${event.test?.id ?? 'no test (a hook or module scope)'}`);
+    lines.push(`    record it: ${recordCommand(options, event.test?.command)}`);
+  }
+  for (const event of unique(log.events.filter((event) => event.type === 'invalid'))) {
+    lines.push(`  broken ${shown(event.file ?? '?', cwd)}${event.test ? ` in ${event.test.id}` : ''}`);
+  }
+  if (wholeSuite && options.mode !== 'live') {
+    for (const file of await unusedRecordings(log, options.dir)) lines.push(`  unused ${shown(file, cwd)}`);
+  }
+  if (log.unreadable > 0) lines.push(`  (${log.unreadable} event lines from workers could not be read)`);
+  return lines.join('\n');
+}
+
+function describe(event: LoggedEvent): string {
+  return `${event.method} ${event.endpoint}${event.model ? ` (model "${event.model}")` : ''}`;
+}
+
+/** One line per test and request: a test that retries or loops would otherwise repeat it. */
+function unique(events: LoggedEvent[]): LoggedEvent[] {
+  const seen = new Map<string, LoggedEvent>();
+  for (const event of events) seen.set(`${event.test?.id ?? ''}\n${event.key}\n${event.file ?? ''}`, event);
+  return [...seen.values()];
+}
+
+/** Recordings in the directory that no request of the run was served from, written to or stopped by. */
+async function unusedRecordings(log: RunLog, dir: string): Promise<string[]> {
+  const used = new Set(log.events.flatMap((event) => event.files ?? (event.file ? [event.file] : [])));
+  const names = await readdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  return names
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => path.join(dir, name))
+    .filter((file) => !used.has(file))
+    .sort();
+}
+
+function shown(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative.startsWith('..') ? file : relative || '.';
+}

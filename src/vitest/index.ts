@@ -1,0 +1,52 @@
+/**
+ * `llm-vcr/vitest`, for vitest's `setupFiles`. Loading it starts interception, before the
+ * test file is imported and builds its clients (openai v5+ captures fetch at construction);
+ * it stops after the file. Each test's LLM calls carry that test's id and re-run command.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { afterAll, beforeEach, expect, inject, type TestContext } from 'vitest';
+import type { TestInfo } from '../events.js';
+import { resolveOptions, type RecorderOptions } from '../options.js';
+import { parseRun, runLogWriter } from '../run.js';
+import { startRecorder } from '../server.js';
+import { testInfo } from '../test-info.js';
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    /** llm-vcr's options, set with `test.provide` in the vitest config. */
+    llmVcr?: RecorderOptions;
+    /** Set by llm-vcr/vitest/global-setup: the run, with the options resolved once for every worker. */
+    llmVcrRun?: unknown;
+  }
+}
+
+const provided = inject('llmVcrRun');
+const run = provided === undefined ? undefined : parseRun(provided, 'the llmVcrRun provided by llm-vcr/vitest/global-setup');
+const log = run && runLogWriter(run);
+// The test file this instance of the module was loaded for: vitest evaluates setup files once per test file.
+const testFile = expect.getState().testPath;
+
+// Concurrent tests of a file interleave their requests and share one expect state, so a
+// request learns its test from its async context, entered before each test's body runs.
+const tests = new AsyncLocalStorage<TestInfo>();
+beforeEach((context) => tests.enterWith(infoOf(context.task)));
+
+const recorder = startRecorder(run?.options ?? resolveOptions(inject('llmVcr')), {
+  currentTest: () => tests.getStore(),
+  onEvent: log?.event,
+});
+
+afterAll(async () => {
+  await recorder.close();
+  if (testFile) log?.fileDone(testFile);
+});
+
+type Task = TestContext['task'];
+
+function infoOf(task: Task): TestInfo {
+  const names: string[] = [];
+  // The file is a suite too, and its own `file`; its name is the path, not a suite name.
+  for (let current: Task | Task['suite'] = task; current && current !== current.file; current = current.suite) names.unshift(current.name);
+  const project = task.file.projectName ? ` --project ${task.file.projectName}` : '';
+  return testInfo(task.file.name.replaceAll('\\', '/'), names, `npx vitest run${project}`);
+}

@@ -1,0 +1,102 @@
+import { copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES } from './support/fixtures.js';
+import { ASK, NO_NETWORK, project, recordingsIn, sh, summaryOf } from './support/project.js';
+import { startUpstream } from './support/echo-upstream.js';
+
+const EARTH = 'seeds/004_93e64aa372a341f8.json';
+
+// babel-jest turns msw's ESM-only dependencies (and these tests' imports) into CommonJS.
+const CONFIG = `
+module.exports = {
+  testEnvironment: 'node',
+  setupFiles: [${JSON.stringify(NO_NETWORK)}],
+  setupFilesAfterEnv: ['llm-vcr/jest'],
+  reporters: ['default', ['llm-vcr/jest/reporter', { dir: 'recordings' }]],
+  transform: {
+    '^.+\\\\.[cm]?[jt]s$': ['babel-jest', { presets: [['@babel/preset-env', { targets: { node: 'current' } }], '@babel/preset-typescript'] }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(until-async|rettime|@open-draft/deferred-promise)/)'],
+};
+`;
+
+describe('llm-vcr/jest with llm-vcr/jest/reporter', () => {
+  it('stamps recordings with their test, and sums up the run: misses with the command that records them, unused recordings', async () => {
+    const upstream = await startUpstream();
+    const dir = await project({
+      'jest.config.cjs': CONFIG,
+      'tests/ask.js': ASK,
+      'tests/chat.test.js': `
+import { ask } from './ask.js';
+
+describe('chat', () => {
+  test('says hello', async () => {
+    expect(await ask('hello')).toMatch(/: hello$/);
+  });
+  test('says bye', async () => {
+    expect(await ask('bye')).toMatch(/: bye$/);
+  });
+});
+`,
+      'tests/quoted.test.js': `
+import { ask } from './ask.js';
+
+test('asks about "quotes" (and parens)', async () => {
+  expect(await ask('quotes')).toMatch(/: quotes$/);
+});
+`,
+    });
+    const recordings = path.join(dir, 'recordings');
+
+    const recorded = await sh(dir, 'jest tests/chat.test.js', { LLM_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
+    expect(summaryOf(recorded.output)).toEqual(['llm-vcr: 0 replayed, 2 recorded, 0 missed (mode record-if-missing, dir recordings)']);
+    expect(recorded.code).toBe(0);
+    expect((await recordingsIn(recordings)).map(({ testId, text }) => [testId, text]).sort()).toEqual([
+      ['tests/chat.test.js > chat > says bye', 'echo 2: bye'],
+      ['tests/chat.test.js > chat > says hello', 'echo 1: hello'],
+    ]);
+
+    await copyFile(path.join(FIXTURES, EARTH), path.join(recordings, 'earth.json'));
+    const replayed = await sh(dir, 'jest');
+    expect(replayed.code).toBe(1);
+    const command = `npx jest tests/quoted.test.js -t '^asks about "quotes" \\(and parens\\)$'`;
+    expect(summaryOf(replayed.output)).toEqual([
+      'llm-vcr: 2 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
+      '  missed POST /v1/chat/completions (model "gpt-4o-mini") in tests/quoted.test.js > asks about "quotes" (and parens)',
+      `    record it: LLM_VCR_MODE=record-if-missing ${command}`,
+      '  unused recordings/earth.json',
+    ]);
+
+    // The command in the summary records exactly the test that missed; the filtered run lists nothing as unused.
+    const fixed = await sh(dir, `LLM_VCR_MODE=record-if-missing ${command}`, { UPSTREAM_URL: upstream.baseURL });
+    expect(summaryOf(fixed.output)).toEqual(['llm-vcr: 0 replayed, 1 recorded, 0 missed (mode record-if-missing, dir recordings)']);
+    expect(fixed.code).toBe(0);
+    expect(upstream.requests.map((request) => request.messages[0]!.content)).toEqual(['hello', 'bye', 'quotes']);
+  }, 60_000);
+
+  it('tells test.concurrent tests apart: each recording carries the id of the test that made it', async () => {
+    const upstream = await startUpstream({ together: 2 });
+    const dir = await project({
+      'jest.config.cjs': CONFIG,
+      'tests/ask.js': ASK,
+      'tests/pair.test.js': `
+import { ask } from './ask.js';
+
+describe('pair', () => {
+  test.concurrent('first', async () => {
+    expect(await ask('one')).toMatch(/one$/);
+  });
+  test.concurrent('second', async () => {
+    expect(await ask('two')).toMatch(/two$/);
+  });
+});
+`,
+    });
+    const ran = await sh(dir, 'jest', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(summaryOf(ran.output)[0]).toBe('llm-vcr: 0 replayed, 2 recorded, 0 missed (mode record, dir recordings)');
+    expect(ran.code).toBe(0);
+    const byText = Object.fromEntries((await recordingsIn(path.join(dir, 'recordings'))).map(({ text, testId }) => [text.replace(/^echo \d: /, ''), testId]));
+    expect(byText).toEqual({ one: 'tests/pair.test.js > pair > first', two: 'tests/pair.test.js > pair > second' });
+  }, 30_000);
+});

@@ -1,0 +1,148 @@
+import { copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES } from './support/fixtures.js';
+import { ASK, NO_NETWORK, project, recordingsIn, sh, summaryOf } from './support/project.js';
+import { startUpstream } from './support/echo-upstream.js';
+
+const EARTH = 'seeds/004_93e64aa372a341f8.json';
+
+function config({ globalSetup = true, options = "{ dir: 'recordings' }" } = {}): string {
+  return `
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.js'],
+    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'llm-vcr/vitest'],
+    ${globalSetup ? "globalSetup: ['llm-vcr/vitest/global-setup']," : ''}
+    provide: { llmVcr: ${options} },
+  },
+});
+`;
+}
+
+const CHAT_TESTS = `
+import { describe, expect, test } from 'vitest';
+import { ask } from './ask.js';
+
+describe('chat', () => {
+  test('says hello', async () => {
+    expect(await ask('hello')).toMatch(/: hello$/);
+  });
+  test('says bye', async () => {
+    expect(await ask('bye')).toMatch(/: bye$/);
+  });
+});
+`;
+
+const QUOTED_TEST = `
+import { expect, test } from 'vitest';
+import { ask } from './ask.js';
+
+test('asks about "quotes" (and parens)', async () => {
+  expect(await ask('quotes')).toMatch(/: quotes$/);
+});
+`;
+
+describe('llm-vcr/vitest with llm-vcr/vitest/global-setup', () => {
+  it('stamps recordings with their test, and sums up the run: misses with the command that records them, unused recordings', async () => {
+    const upstream = await startUpstream();
+    const dir = await project({
+      'vitest.config.js': config(),
+      'tests/ask.js': ASK,
+      'tests/chat.test.js': CHAT_TESTS,
+      'tests/quoted.test.js': QUOTED_TEST,
+    });
+    const recordings = path.join(dir, 'recordings');
+
+    const recorded = await sh(dir, 'vitest run tests/chat.test.js', { LLM_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
+    expect(recorded.output).toContain('llm-vcr: 0 replayed, 2 recorded, 0 missed (mode record-if-missing, dir recordings)');
+    expect(recorded.code).toBe(0);
+    expect((await recordingsIn(recordings)).map(({ testId, text }) => [testId, text]).sort()).toEqual([
+      ['tests/chat.test.js > chat > says bye', 'echo 2: bye'],
+      ['tests/chat.test.js > chat > says hello', 'echo 1: hello'],
+    ]);
+
+    await copyFile(path.join(FIXTURES, EARTH), path.join(recordings, 'earth.json'));
+    const replayed = await sh(dir, 'vitest run');
+    expect(replayed.code).toBe(1);
+    const command = `npx vitest run tests/quoted.test.js -t '^asks about "quotes" \\(and parens\\)$'`;
+    expect(summaryOf(replayed.output)).toEqual([
+      'llm-vcr: 2 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
+      '  missed POST /v1/chat/completions (model "gpt-4o-mini") in tests/quoted.test.js > asks about "quotes" (and parens)',
+      `    record it: LLM_VCR_MODE=record-if-missing ${command}`,
+      '  unused recordings/earth.json',
+    ]);
+
+    // The command in the summary records exactly the test that missed.
+    const fixed = await sh(dir, `LLM_VCR_MODE=record-if-missing ${command}`, { UPSTREAM_URL: upstream.baseURL });
+    // A filtered run leaves recordings alone without making them unused: none are listed.
+    expect(summaryOf(fixed.output)).toEqual(['llm-vcr: 0 replayed, 1 recorded, 0 missed (mode record-if-missing, dir recordings)']);
+    expect(upstream.requests.map((request) => request.messages[0]!.content)).toEqual(['hello', 'bye', 'quotes']);
+
+    const green = await sh(dir, 'vitest run');
+    expect(green.output).toContain('llm-vcr: 3 replayed, 0 recorded, 0 missed');
+    expect(green.output).toContain('unused recordings/earth.json');
+    expect(green.code).toBe(0);
+    expect(summaryOf((await sh(dir, 'vitest run tests/chat.test.js')).output)).toEqual(['llm-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
+  }, 60_000);
+
+  it('tells concurrent tests apart: each recording carries the id of the test that made it', async () => {
+    // The upstream answers only once both requests are in flight: the tests really overlap.
+    const upstream = await startUpstream({ together: 2 });
+    const dir = await project({
+      'vitest.config.js': config(),
+      'tests/ask.js': ASK,
+      'tests/pair.test.js': `
+import { describe, expect, test } from 'vitest';
+import { ask } from './ask.js';
+
+describe('pair', () => {
+  test.concurrent('first', async () => {
+    expect(await ask('one')).toMatch(/one$/);
+  });
+  test.concurrent('second', async () => {
+    expect(await ask('two')).toMatch(/two$/);
+  });
+});
+`,
+    });
+    const ran = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(ran.output).toContain('llm-vcr: 0 replayed, 2 recorded, 0 missed');
+    expect(ran.code).toBe(0);
+    const byText = Object.fromEntries((await recordingsIn(path.join(dir, 'recordings'))).map(({ text, testId }) => [text.replace(/^echo \d: /, ''), testId]));
+    expect(byText).toEqual({ one: 'tests/pair.test.js > pair > first', two: 'tests/pair.test.js > pair > second' });
+  }, 30_000);
+});
+
+describe('llm-vcr/vitest alone', () => {
+  it("takes its options from the config's provide and the environment, and with scope 'test' gives each test its own answer", async () => {
+    const upstream = await startUpstream();
+    const dir = await project({
+      'vitest.config.js': config({ globalSetup: false, options: "{ dir: 'recordings', scope: 'test' }" }),
+      'tests/ask.js': ASK,
+      'tests/same.test.js': `
+import { expect, test } from 'vitest';
+import { ask } from './ask.js';
+
+test('first', async () => {
+  expect(await ask('same')).toBe('echo 1: same');
+});
+test('second', async () => {
+  expect(await ask('same')).toBe('echo 2: same');
+});
+`,
+    });
+    const recorded = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(recorded.code).toBe(0);
+    // Without the global setup there is no run to sum up.
+    expect(summaryOf(recorded.output)).toEqual([]);
+    expect((await recordingsIn(path.join(dir, 'recordings'))).map(({ testId }) => testId).sort()).toEqual([
+      'tests/same.test.js > first',
+      'tests/same.test.js > second',
+    ]);
+    // Replayed, identical requests get different answers, by test.
+    expect((await sh(dir, 'vitest run')).code).toBe(0);
+  }, 30_000);
+});
