@@ -10,7 +10,7 @@ import { setupRecorder } from '../src/index.js';
 const fixtures = path.resolve(import.meta.dirname, '../fixtures');
 const vcr = setupRecorder({ mode: 'replay', dir: fixtures });
 // Constructed after setupRecorder(): openai v5+ captures fetch when the client is built.
-const client = new OpenAI({ apiKey: 'sk-not-needed-for-replay' });
+const client = new OpenAI({ apiKey: 'replay-needs-no-key' });
 
 const seeds = path.join(fixtures, 'seeds');
 for (const name of (await readdir(seeds)).sort()) {

@@ -1,7 +1,7 @@
 import { http, passthrough, type HttpHandler } from 'msw';
 import { endpointOf, HANDLED_PATHS, MODELS_ENDPOINT, type Endpoint } from './endpoint.js';
 import type { RecorderEvent, RecorderHooks } from './events.js';
-import { parseBody, requestKey, type KeyedRequest } from './key.js';
+import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
 import { failure, invalidMessage, missMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
 import type { ResolvedOptions } from './options.js';
@@ -132,10 +132,6 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   };
 }
 
-function modelOf(body: unknown): string | undefined {
-  const model = (body as { model?: unknown } | null)?.model;
-  return typeof model === 'string' ? model : undefined;
-}
 
 /** MSW handlers for every OpenAI endpoint path, at any base URL, answered by `resolve`. */
 export function createHandlers(resolve: Resolver): HttpHandler[] {

@@ -32,3 +32,9 @@ export function parseBody(text: string): unknown {
     return text;
   }
 }
+
+/** The `model` a request body names, if any. */
+export function modelOf(body: unknown): string | undefined {
+  const model = (body as { model?: unknown } | null)?.model;
+  return typeof model === 'string' ? model : undefined;
+}

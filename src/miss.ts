@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { HttpResponse } from 'msw';
-import type { KeyedRequest } from './key.js';
+import { modelOf, type KeyedRequest } from './key.js';
 import type { ResolvedOptions } from './options.js';
 import type { TestInfo } from './events.js';
 import type { DirectoryIndex } from './store.js';
@@ -58,10 +58,6 @@ export function recordCommand(options: ResolvedOptions, test = 'npm test'): stri
   return `LLM_VCR_MODE=record-if-missing${dir} ${test}`;
 }
 
-function modelOf(body: unknown): string | undefined {
-  const model = (body as { model?: unknown } | null)?.model;
-  return typeof model === 'string' ? model : undefined;
-}
 
 const MAX_DIFFERENCES = 5;
 

@@ -1,9 +1,9 @@
 import { bypass } from 'msw';
 import type { Endpoint } from './endpoint.js';
-import type { KeyedRequest } from './key.js';
+import { modelOf, type KeyedRequest } from './key.js';
 import { keptHeaders, redactUrl } from './redact.js';
 import type { Recording, SdkObject } from './recording.js';
-import { readEvents } from './sse.js';
+import { DONE, readEvents } from './sse.js';
 
 export interface RecordContext {
   key: string;
@@ -69,7 +69,7 @@ function streamRecording(events: { event: string | undefined; data: string; at: 
   const body: SdkObject[] = [];
   const times: number[] = [];
   for (const { event, data, at } of events) {
-    if (data === '[DONE]') continue;
+    if (data === DONE) continue;
     const parsed = parseObject(data);
     if (!parsed) return undefined;
     const object: SdkObject = { __type__: typeName(context.keyed.endpoint, true), __data__: normalize(parsed, context) };
@@ -114,7 +114,6 @@ function errorRecording(text: string, upstream: Response, context: RecordContext
 
 function build(context: RecordContext, response: Recording['response']): Recording {
   const { request, keyed, testId } = context;
-  const model = (keyed.body as { model?: unknown } | null)?.model;
   return {
     test_id: testId,
     request: {
@@ -123,7 +122,7 @@ function build(context: RecordContext, response: Recording['response']): Recordi
       headers: keptHeaders(request.headers),
       body: keyed.body,
       endpoint: keyed.endpoint,
-      model: typeof model === 'string' ? model : '',
+      model: modelOf(keyed.body) ?? '',
     },
     response,
     id_normalization_mapping: {},
