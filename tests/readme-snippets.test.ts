@@ -7,22 +7,17 @@ import { ROOT } from './support/project.js';
  * The README's runner sections quote the examples, which CI runs: a snippet marked
  * `<!-- snippet: examples/... -->` must be that file, character for character.
  */
-const READMES = ['README.md', 'README.runners.md'];
-const QUOTED = ['examples/vitest/vitest.config.ts', 'examples/jest/jest.config.cjs', 'examples/jest/babel.config.cjs'];
+const QUOTED = [
+  'examples/vitest/vitest.config.ts',
+  'examples/vitest/tests/chat.test.ts',
+  'examples/jest/jest.config.cjs',
+  'examples/jest/babel.config.cjs',
+  'examples/jest/tests/chat.test.js',
+];
 
-async function snippets(): Promise<{ readme: string; file: string; code: string }[]> {
-  const found = [];
-  for (const readme of READMES) {
-    const text = await readFile(path.join(ROOT, readme), 'utf8').catch(() => '');
-    for (const match of text.matchAll(/<!-- snippet: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)) found.push({ readme, file: match[1]!, code: match[2]! });
-  }
-  return found;
-}
-
-it('quotes every example config, exactly as the example runs it', async () => {
-  const found = await snippets();
-  expect(found.map(({ file }) => file)).toEqual(expect.arrayContaining(QUOTED));
-  for (const { readme, file, code } of found) {
-    expect(code, `${readme}: ${file}`).toBe(await readFile(path.join(ROOT, file), 'utf8'));
-  }
+it('quotes every example config and test, exactly as the example runs it', async () => {
+  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+  const snippets = [...readme.matchAll(/<!-- snippet: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)].map(([, file, code]) => ({ file: file!, code: code! }));
+  expect(snippets.map(({ file }) => file).sort()).toEqual([...QUOTED].sort());
+  for (const { file, code } of snippets) expect(code, file).toBe(await readFile(path.join(ROOT, file), 'utf8'));
 });
