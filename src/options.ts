@@ -44,17 +44,23 @@ const EnvSchema = z.object({
   LLM_VCR_DIR: z.string().min(1).optional(),
 });
 
-export interface ResolvedOptions {
-  mode: Mode;
+/**
+ * Options after defaults and the environment. A schema too, because runner integrations hand
+ * them from the runner's main process to its workers as JSON.
+ */
+export const ResolvedOptionsSchema = z.object({
+  mode: Mode,
   /** Absolute. */
-  dir: string;
-  baseUrls: string[] | undefined;
-  scope: Scope;
-  delay: number | 'recorded';
-  recordErrors: boolean;
+  dir: z.string().min(1),
+  baseUrls: z.array(z.string()).optional(),
+  scope: z.enum(SCOPES),
+  delay: z.union([z.literal('recorded'), z.number()]),
+  recordErrors: z.boolean(),
   /** Which settings came from the environment, so messages can repeat them in commands. */
-  fromEnv: { mode: boolean; dir: boolean };
-}
+  fromEnv: z.object({ mode: z.boolean(), dir: z.boolean() }),
+});
+
+export type ResolvedOptions = z.infer<typeof ResolvedOptionsSchema>;
 
 export const DEFAULT_DIR = 'recordings';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { z } from 'zod/v4';
-import type { RecorderEvent } from './events.js';
-import { MODES, SCOPES, type ResolvedOptions } from './options.js';
+import { RecorderEventSchema, type RecorderEvent } from './events.js';
+import { ResolvedOptionsSchema, type ResolvedOptions } from './options.js';
 
 /**
  * One test run as a runner's main process hands it to its workers: the options, resolved
@@ -14,17 +14,6 @@ import { MODES, SCOPES, type ResolvedOptions } from './options.js';
  * for the main process to merge into one summary when the run ends. Workers are other
  * processes or threads, so all of it crosses a boundary as JSON and is validated on arrival.
  */
-const ResolvedOptionsSchema = z.object({
-  mode: z.enum(MODES),
-  dir: z.string().min(1),
-  // Present but undefined when not set: JSON leaves the key out, ResolvedOptions has it.
-  baseUrls: z.array(z.string()).optional().transform((urls) => urls),
-  scope: z.enum(SCOPES),
-  delay: z.union([z.literal('recorded'), z.number()]),
-  recordErrors: z.boolean(),
-  fromEnv: z.object({ mode: z.boolean(), dir: z.boolean() }),
-}) satisfies z.ZodType<ResolvedOptions, unknown>;
-
 export const RunSchema = z.object({
   options: ResolvedOptionsSchema,
   /** The run directory, where workers write their event logs. */
@@ -51,29 +40,13 @@ export function removeRun(run: Run): Promise<void> {
   return rm(run.log, { recursive: true, force: true });
 }
 
-const TestInfoSchema = z.object({ id: z.string(), command: z.string().optional() });
-
-const LoggedEvent = z.object({
-  type: z.enum(['replayed', 'recorded', 'missed', 'invalid', 'passed-through']),
-  method: z.string(),
-  endpoint: z.string(),
-  model: z.string().optional(),
-  key: z.string(),
-  file: z.string().optional(),
-  files: z.array(z.string()).optional(),
-  test: TestInfoSchema.optional(),
-  message: z.string().optional(),
-});
-
 /** A test file whose tests all ran (whether they passed or not). */
 const FileDone = z.object({ type: z.literal('file-done'), file: z.string() });
 
-const Line = z.union([LoggedEvent, FileDone]);
-
-export type LoggedEvent = z.infer<typeof LoggedEvent>;
+const Line = z.union([RecorderEventSchema, FileDone]);
 
 export interface RunLog {
-  events: LoggedEvent[];
+  events: RecorderEvent[];
   /** Test files reported done, relative to the run's rootDir. */
   filesDone: Set<string>;
   /** Lines that could not be read back (a worker killed mid-write). */
@@ -94,8 +67,7 @@ export function runLogWriter(run: Run): RunLogWriter {
   const file = path.join(run.log, `${process.pid}-${threadId}-${randomUUID()}.jsonl`);
   const append = (line: z.infer<typeof Line>) => appendFileSync(file, `${JSON.stringify(line)}\n`);
   return {
-    event: ({ type, method, endpoint, model, key, file, files, test, message }) =>
-      append({ type, method, endpoint, model, key, file, files, test, message }),
+    event: append,
     fileDone: (testFile) => append({ type: 'file-done', file: testFile }),
   };
 }

@@ -2,7 +2,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { recordCommand } from './miss.js';
 import type { ResolvedOptions } from './options.js';
-import type { LoggedEvent, RunLog } from './run.js';
+import type { RecorderEvent } from './events.js';
+import type { RunLog } from './run.js';
 
 export interface SummaryContext {
   options: ResolvedOptions;
@@ -21,7 +22,7 @@ export interface SummaryContext {
  * recordings, and (for a whole-suite run) recordings that no test used.
  */
 export async function formatSummary(log: RunLog, { options, wholeSuite, cwd }: SummaryContext): Promise<string> {
-  const count = (type: LoggedEvent['type']) => log.events.filter((event) => event.type === type).length;
+  const count = (type: RecorderEvent['type']) => log.events.filter((event) => event.type === type).length;
   const counts = [`${count('replayed')} replayed`, `${count('recorded')} recorded`, `${count('missed')} missed`];
   if (count('invalid') > 0) counts.push(`${count('invalid')} broken`);
   if (count('passed-through') > 0) counts.push(`${count('passed-through')} live`);
@@ -41,13 +42,13 @@ export async function formatSummary(log: RunLog, { options, wholeSuite, cwd }: S
   return lines.join('\n');
 }
 
-function describe(event: LoggedEvent): string {
+function describe(event: RecorderEvent): string {
   return `${event.method} ${event.endpoint}${event.model ? ` (model "${event.model}")` : ''}`;
 }
 
 /** One line per test and request: a test that retries or loops would otherwise repeat it. */
-function unique(events: LoggedEvent[]): LoggedEvent[] {
-  const seen = new Map<string, LoggedEvent>();
+function unique(events: RecorderEvent[]): RecorderEvent[] {
+  const seen = new Map<string, RecorderEvent>();
   for (const event of events) seen.set(`${event.test?.id ?? ''}\n${event.key}\n${event.file ?? ''}`, event);
   return [...seen.values()];
 }
