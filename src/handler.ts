@@ -29,9 +29,13 @@ export interface ResolverHandle {
  */
 export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = {}): ResolverHandle {
   const store = createStore(options.dir, options.scope);
-  /** Recordings being written, by key: a repeat of the request waits for its recording. */
-  const pending = new Map<string, Promise<void>>();
-  /** Every write not yet settled, including ones a later write of the same key replaced in `pending`. */
+  /**
+   * record-if-missing: the request that holds a key, from its lookup until its recording is
+   * written. Identical requests wait for it, then replay what it recorded, so a key goes
+   * upstream once even when many tests send the same request at the same instant.
+   */
+  const holders = new Map<string, Promise<void>>();
+  /** Every write not yet settled. */
   const writing = new Set<Promise<void>>();
   const recordErrors = options.recordErrors ? RECORDABLE_ERRORS : new Set<number>();
 
@@ -53,52 +57,68 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       event('passed-through');
       return passthrough();
     }
-    if (options.mode !== 'record') {
-      await pending.get(key);
-      const served = await fromRecordings(request, endpoint, key);
-      if (served) {
-        const { type, response, ...detail } = served;
-        event(type, detail);
-        return response;
-      }
-      if (options.mode === 'replay') {
-        const message = missMessage({ request: keyed, key, options, index: await store.index(), test });
-        event('missed', { message });
-        return failure(404, 'recording_not_found', message);
-      }
-    }
-
-    let upstream: Response;
+    const release = options.mode === 'record-if-missing' ? await hold(key) : undefined;
+    let releasedByWrite = false;
     try {
-      upstream = await callUpstream(request);
-    } catch {
-      // The caller sees the network failure as its own; nothing is recorded.
-      return Response.error();
-    }
-    const recorded = await recordResponse(upstream, {
-      key,
-      keyed,
-      request,
-      testId: test?.id ?? null,
-      startedAt,
-      recordErrors,
-    });
-    const write = recorded.recording
-      .then(async (recording) => {
-        if (!recording) return;
-        const file = await store.write(key, recording, secretsOf(request));
-        event('recorded', { file });
-      })
-      .catch((error: Error) => {
-        console.error(`llm-vcr: could not write the recording for ${keyed.method} ${endpoint} (key ${key}): ${error.message}`);
-      })
-      .finally(() => {
-        if (pending.get(key) === write) pending.delete(key);
-        writing.delete(write);
+      if (options.mode !== 'record') {
+        const served = await fromRecordings(request, endpoint, key);
+        if (served) {
+          const { type, response, ...detail } = served;
+          event(type, detail);
+          return response;
+        }
+        if (options.mode === 'replay') {
+          const message = missMessage({ request: keyed, key, options, index: await store.index(), test });
+          event('missed', { message });
+          return failure(404, 'recording_not_found', message);
+        }
+      }
+
+      let upstream: Response;
+      try {
+        upstream = await callUpstream(request);
+      } catch {
+        // The caller sees the network failure as its own; nothing is recorded.
+        return Response.error();
+      }
+      const recorded = await recordResponse(upstream, {
+        key,
+        keyed,
+        request,
+        testId: test?.id ?? null,
+        startedAt,
+        recordErrors,
       });
-    pending.set(key, write);
-    writing.add(write);
-    return recorded.response;
+      const write = recorded.recording
+        .then(async (recording) => {
+          if (!recording) return;
+          const file = await store.write(key, recording, secretsOf(request));
+          event('recorded', { file });
+        })
+        .catch((error: Error) => {
+          console.error(`llm-vcr: could not write the recording for ${keyed.method} ${endpoint} (key ${key}): ${error.message}`);
+        })
+        .finally(() => {
+          writing.delete(write);
+          release?.();
+        });
+      writing.add(write);
+      releasedByWrite = true;
+      return recorded.response;
+    } finally {
+      if (!releasedByWrite) release?.();
+    }
+  }
+
+  /** Waits until no other request holds `key`, then holds it until the returned function is called. */
+  async function hold(key: string): Promise<() => void> {
+    while (holders.has(key)) await holders.get(key);
+    let release!: () => void;
+    holders.set(key, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      holders.delete(key);
+      release();
+    };
   }
 
   /** A recorded answer (or a broken recording's error) for this request, if the directory has one. */

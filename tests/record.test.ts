@@ -197,6 +197,16 @@ describe('record-if-missing and live', () => {
     expect(await recordings(dir)).toHaveLength(2);
   });
 
+  it('record-if-missing sends identical requests made at the same instant upstream once', async () => {
+    const dir = await tempDir();
+    recorder({ mode: 'record-if-missing', dir });
+    const texts = await Promise.all([1, 2, 3].map(async () => streamText(await client().chat.completions.create(ask('all at once')))));
+    expect(texts).toEqual(['all at once', 'all at once', 'all at once']);
+    expect(upstream.requests).toHaveLength(1);
+    await open.splice(0)[0]!.close();
+    expect(await recordings(dir)).toHaveLength(1);
+  });
+
   it('live calls the upstream every time and writes nothing', async () => {
     const dir = await tempDir();
     recorder({ mode: 'live', dir });
