@@ -40,8 +40,9 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   const recordErrors = options.recordErrors ? RECORDABLE_ERRORS : new Set<number>();
 
   async function resolve(request: Request): Promise<Response | undefined> {
-    if (options.baseUrls && !options.baseUrls.some((base) => request.url.startsWith(base))) return undefined;
-    const endpoint = endpointOf(new URL(request.url).pathname);
+    const url = new URL(request.url);
+    if (options.baseUrls && !options.baseUrls.some((base) => isUnder(url, base))) return undefined;
+    const endpoint = endpointOf(url.pathname);
     if (!endpoint) return undefined;
     const startedAt = performance.now();
     const test = hooks.currentTest?.();
@@ -152,6 +153,11 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   };
 }
 
+/** Whether a URL is at or below a base URL (normalized by resolveOptions), by whole path segments. */
+function isUnder(url: URL, base: string): boolean {
+  const where = `${url.origin}${url.pathname}`;
+  return where === base || where.startsWith(`${base}/`);
+}
 
 /** MSW handlers for every OpenAI endpoint path, at any base URL, answered by `resolve`. */
 export function createHandlers(resolve: Resolver): HttpHandler[] {

@@ -81,12 +81,21 @@ export function resolveOptions(options: unknown = {}, env: NodeJS.ProcessEnv = p
   return {
     mode: LLM_VCR_MODE ?? parsed.data.mode ?? 'replay',
     dir: path.resolve(LLM_VCR_DIR ?? parsed.data.dir ?? DEFAULT_DIR),
-    baseUrls: parsed.data.baseUrls,
+    baseUrls: parsed.data.baseUrls?.map(normalizeBaseUrl),
     scope: parsed.data.scope ?? 'request',
     delay: parsed.data.delay ?? 0,
     recordErrors: parsed.data.recordErrors ?? false,
     fromEnv: { mode: LLM_VCR_MODE !== undefined, dir: LLM_VCR_DIR !== undefined },
   };
+}
+
+/**
+ * A base URL as `origin + path`, without a trailing slash: the form request URLs are compared
+ * against, so that `HTTPS://API.openai.com:443/v1/` and `https://api.openai.com/v1` are one.
+ */
+function normalizeBaseUrl(base: string): string {
+  const url = new URL(base);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function formatIssues(error: z.ZodError, input: unknown): string {

@@ -176,6 +176,25 @@ describe('replay', () => {
       upstream.close();
     }
   });
+
+  it('matches baseUrls as URLs: any spelling of the origin, whole path segments, the whole port', async () => {
+    const { createServer } = await import('node:http');
+    const upstream = createServer((req, res) => res.end(`upstream saw ${req.url}`));
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const { port } = upstream.address() as { port: number };
+    try {
+      const shorterPort = String(port).slice(0, -1);
+      recorder({ dir: FIXTURES, baseUrls: ['HTTPS://API.OpenAI.com:443/v1/', `http://127.0.0.1:${port}/v1`, `http://127.0.0.1:${shorterPort}`] });
+      const { request } = await fixture(EARTH);
+      expect(await contentOf(await chatStream(client(), request.body))).toBe('Humans live on Earth.');
+      const post = { method: 'POST', body: JSON.stringify(request.body) };
+      expect(await (await fetch(`http://127.0.0.1:${port}/v10/chat/completions`, post)).text()).toBe('upstream saw /v10/chat/completions');
+      expect(await (await fetch(`http://127.0.0.1:${port}/chat/completions`, post)).text()).toBe('upstream saw /chat/completions');
+      expect(await contentOf(await chatStream(client(`http://127.0.0.1:${port}/v1`), request.body))).toBe('Humans live on Earth.');
+    } finally {
+      upstream.close();
+    }
+  });
 });
 
 describe('setupRecorder', () => {
