@@ -6,7 +6,7 @@ import { failure, invalidMessage, missMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
 import type { ResolvedOptions } from './options.js';
 import { callUpstream, recordResponse } from './record.js';
-import { secretsOf } from './redact.js';
+import { redactUrl, secretsOf } from './redact.js';
 import { replay, replayModels } from './replay.js';
 import { createStore } from './store.js';
 
@@ -97,7 +97,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
           event('recorded', { file });
         })
         .catch((error: Error) => {
-          console.error(`llm-vcr: could not write the recording for ${keyed.method} ${endpoint} (key ${key}): ${error.message}`);
+          console.error(`llm-vcr: did not record ${keyed.method} ${redactUrl(request.url)} (key ${key}): ${error.message}`);
         })
         .finally(() => {
           writing.delete(write);

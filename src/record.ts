@@ -20,7 +20,10 @@ export interface RecordContext {
 export interface Recorded {
   /** What the caller receives: the upstream response, streamed through as it arrives. */
   response: Response;
-  /** Settles when the upstream response has ended: the recording, or undefined when it must not be written. */
+  /**
+   * Settles when the upstream response has ended: the recording, undefined when it must not be
+   * written (a dropped stream, an error not to record), or rejected when it cannot be recorded.
+   */
   recording: Promise<Recording | undefined>;
 }
 
@@ -32,8 +35,9 @@ export function callUpstream(request: Request): Promise<Response> {
 /**
  * Pass an upstream response to the caller and, in parallel, turn it into a recording.
  * A stream is teed: the caller reads one branch chunk by chunk as the upstream sends it,
- * the recorder parses the other. If either the upstream or the parse fails midway, the
- * recording resolves to undefined, so nothing partial is ever written.
+ * the recorder parses the other. If the upstream fails midway, the recording resolves to
+ * undefined, and if its answer is not what an OpenAI API sends, it rejects saying why; either
+ * way nothing partial is ever written, and the caller gets the answer as the upstream sent it.
  */
 export async function recordResponse(upstream: Response, context: RecordContext): Promise<Recorded> {
   const init = { status: upstream.status, statusText: upstream.statusText, headers: responseHeaders(upstream) };
@@ -48,8 +52,8 @@ export async function recordResponse(upstream: Response, context: RecordContext)
   }
   // JSON bodies and errors are small: the caller gets them whole, exactly as sent.
   const text = await upstream.text();
-  const recording = upstream.ok ? jsonRecording(text, upstream.status, context) : errorRecording(text, upstream, context);
-  return { response: new Response(text, init), recording: Promise.resolve(recording) };
+  const recording = Promise.resolve().then(() => (upstream.ok ? jsonRecording(text, upstream.status, context) : errorRecording(text, upstream, context)));
+  return { response: new Response(text, init), recording };
 }
 
 /**
@@ -71,7 +75,7 @@ function streamRecording(events: { event: string | undefined; data: string; at: 
   for (const { event, data, at } of events) {
     if (data === DONE) continue;
     const parsed = parseObject(data);
-    if (!parsed) return undefined;
+    if (!parsed) throw new Error(`the upstream's event ${body.length + 1} is not a JSON object: ${excerpt(data)}`);
     const object: SdkObject = { __type__: typeName(context.keyed.endpoint, true), __data__: normalize(parsed, context) };
     // Responses API events are named after their type, which replay derives; other names are kept.
     const derived = context.keyed.endpoint === '/v1/responses' && event === parsed.type;
@@ -84,7 +88,7 @@ function streamRecording(events: { event: string | undefined; data: string; at: 
 
 function jsonRecording(text: string, status: number, context: RecordContext): Recording | undefined {
   const parsed = parseObject(text);
-  if (!parsed) return undefined;
+  if (!parsed) throw new Error(`the upstream's ${status} answer is not a JSON object: ${excerpt(text)}`);
   const { endpoint } = context.keyed;
   // Model lists are stored as the list of models, as llama-stack does.
   const body =
@@ -140,6 +144,10 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+function excerpt(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
 /**

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import OpenAI from 'openai';
 import OpenAIv4 from 'openai-v4';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setupRecorder, type Recorder, type RecorderOptions } from '../src/index.js';
 import { tempDir } from './support/fixtures.js';
 import { startUpstream, type Upstream } from './support/upstream.js';
@@ -265,6 +265,26 @@ describe('failures while recording', () => {
     expect(await streamText(await client().chat.completions.create(ask('a b', 'drop')))).toBe('a b');
     await open.splice(0)[0]!.close();
     expect(await recordings(dir)).toHaveLength(1);
+  });
+
+  it('passes an answer that is not JSON to the caller untouched, records nothing, and says why', async () => {
+    const dir = await tempDir();
+    recorder({ mode: 'record', dir });
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const post = (stream: boolean) =>
+        fetch(`${upstream.baseURL}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'not-json', stream, messages: [] }) });
+      expect(await (await post(false)).text()).toBe('<html>proxy login</html>');
+      expect(await (await post(true)).text()).toBe('data: warming up\n\ndata: [DONE]\n\n');
+      await open.splice(0)[0]!.close();
+      expect(errors.mock.calls.map(([message]) => String(message).replace(/key \w+/, 'key K'))).toEqual([
+        `llm-vcr: did not record POST ${upstream.baseURL}/chat/completions (key K): the upstream's 200 answer is not a JSON object: "<html>proxy login</html>"`,
+        `llm-vcr: did not record POST ${upstream.baseURL}/chat/completions (key K): the upstream's event 1 is not a JSON object: "warming up"`,
+      ]);
+    } finally {
+      errors.mockRestore();
+    }
+    expect(await recordings(dir)).toEqual([]);
   });
 
   it('reports a network error as the caller’s own and writes nothing', async () => {

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
  * - `slow`: the same, `gapMs` apart;
  * - `drop`: sends two chunks, then destroys the connection;
  * - `error-<status>`: an OpenAI-style error with that status;
- * - `echo-auth`: answers with the authorization header it received.
+ * - `echo-auth`: answers with the authorization header it received;
+ * - `not-json`: a 200 that is not JSON (an HTML page; with `stream`, an SSE event whose data is text).
  * POST /responses answers "Hi there" (see `responses`), `slow` pacing its events as well.
  */
 export interface Upstream {
@@ -66,6 +67,10 @@ async function answer(req: IncomingMessage, res: ServerResponse, body: Body | nu
   if (model.startsWith('error-')) {
     const status = Number(model.slice('error-'.length));
     return json(res, status, { error: { message: `upstream says ${status}`, type: 'invalid_request_error', param: null, code: `code_${status}` } });
+  }
+  if (model === 'not-json') {
+    res.writeHead(200, { 'content-type': body?.stream ? 'text/event-stream' : 'text/html' });
+    return res.end(body?.stream ? 'data: warming up\n\ndata: [DONE]\n\n' : '<html>proxy login</html>');
   }
   if (path.endsWith('/embeddings')) {
     return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, -0.2] }], model, usage: { prompt_tokens: 2, total_tokens: 2 } });
