@@ -16,6 +16,13 @@ export type Endpoint = `/v1${(typeof SUFFIXES)[number]['suffix']}`;
 
 export const MODELS_ENDPOINT: Endpoint = '/v1/models';
 
+/**
+ * Where requests are LLM calls when no `baseUrls` are given: any host for the endpoints
+ * above, and every path of OpenAI's own API, so that in replay mode a call to one of its
+ * other endpoints fails instead of reaching the network.
+ */
+export const OPENAI_API = 'https://api.openai.com';
+
 /** The canonical endpoint for a URL path, or undefined when the path is not an LLM API call. */
 export function endpointOf(pathname: string): Endpoint | undefined {
   const path = pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
@@ -32,5 +39,3 @@ export function endpointOf(pathname: string): Endpoint | undefined {
 export function methodOf(endpoint: Endpoint): 'GET' | 'POST' {
   return SUFFIXES.find(({ suffix }) => endpoint === `/v1${suffix}`)?.method ?? 'POST';
 }
-
-export const HANDLED_PATHS = SUFFIXES.map(({ suffix, method }) => ({ path: `*${suffix}`, method }));

@@ -1,8 +1,8 @@
 import { http, passthrough, type HttpHandler } from 'msw';
-import { endpointOf, HANDLED_PATHS, MODELS_ENDPOINT, type Endpoint } from './endpoint.js';
+import { endpointOf, methodOf, MODELS_ENDPOINT, OPENAI_API, type Endpoint } from './endpoint.js';
 import type { RecorderEvent, RecorderHooks } from './events.js';
 import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
-import { failure, invalidMessage, missMessage } from './miss.js';
+import { failure, invalidMessage, missMessage, unservedMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
 import type { ResolvedOptions } from './options.js';
 import { callUpstream, recordResponse } from './record.js';
@@ -41,9 +41,13 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
 
   async function resolve(request: Request): Promise<Response | undefined> {
     const url = new URL(request.url);
-    if (options.baseUrls && !options.baseUrls.some((base) => isUnder(url, base))) return undefined;
+    const atLlmApi = options.baseUrls ? options.baseUrls.some((base) => isUnder(url, base)) : isUnder(url, OPENAI_API);
+    if (options.baseUrls && !atLlmApi) return undefined;
     const endpoint = endpointOf(url.pathname);
-    if (!endpoint) return undefined;
+    if (!endpoint || methodOf(endpoint) !== request.method) {
+      if (!atLlmApi || options.mode !== 'replay') return undefined;
+      return failure(404, 'endpoint_not_recorded', unservedMessage(request.method, redactUrl(request.url)));
+    }
     const startedAt = performance.now();
     const test = hooks.currentTest?.();
     // Read from a clone: bypass() needs the original body intact to call the upstream.
@@ -159,13 +163,17 @@ function isUnder(url: URL, base: string): boolean {
   return where === base || where.startsWith(`${base}/`);
 }
 
-/** MSW handlers for every OpenAI endpoint path, at any base URL, answered by `resolve`. */
+/**
+ * The MSW handler: one for every request, because the resolver, not a path pattern, decides
+ * what is an LLM call (the endpoints at any base URL, and in replay mode every other call to
+ * an LLM API, which it refuses).
+ */
 export function createHandlers(resolve: Resolver): HttpHandler[] {
-  return HANDLED_PATHS.map(({ path, method }) =>
-    (method === 'GET' ? http.get : http.post)(path, async ({ request }) => {
+  return [
+    http.all('*', async ({ request }) => {
       const response = await resolve(request);
       if (response) claim(request);
       return response;
     }),
-  );
+  ];
 }

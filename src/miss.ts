@@ -53,11 +53,18 @@ export function invalidMessage(file: string, problem: string): string {
   ].join('\n');
 }
 
+/** For a call to an LLM API at an endpoint llm-vcr does not record (an image, a moderation, one model). */
+export function unservedMessage(method: string, url: string): string {
+  return [
+    `llm-vcr: ${method} ${url} is a call to an LLM API that llm-vcr does not record, so in replay mode it was not sent.`,
+    `Answer it in the test with your own MSW handler (see "Using your own MSW server" in llm-vcr's README), or send it with LLM_VCR_MODE=live.`,
+  ].join('\n');
+}
+
 export function recordCommand(options: ResolvedOptions, test = 'npm test'): string {
   const dir = options.fromEnv.dir ? ` LLM_VCR_DIR=${options.dir}` : '';
   return `LLM_VCR_MODE=record-if-missing${dir} ${test}`;
 }
-
 
 const MAX_DIFFERENCES = 5;
 

@@ -177,6 +177,41 @@ describe('replay', () => {
     }
   });
 
+  it('refuses, in replay mode, calls to an LLM API at endpoints it does not record, without sending them', async () => {
+    const { createServer } = await import('node:http');
+    const seen: string[] = [];
+    const upstream = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const local = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/v1`;
+    const before = blockedConnections().length;
+    try {
+      recorder({ dir: FIXTURES });
+      // OpenAI's own API is known without baseUrls: none of its other endpoints goes out.
+      await expect(client().models.retrieve('gpt-4o')).rejects.toMatchObject({
+        status: 404,
+        message: expect.stringContaining('llm-vcr: GET https://api.openai.com/v1/models/gpt-4o is a call to an LLM API that llm-vcr does not record'),
+      });
+      await expect(client().moderations.create({ input: 'hi' })).rejects.toMatchObject({ status: 404 });
+      // Elsewhere, only the recorded endpoints are LLM calls: a local server's other paths stay its own.
+      expect(await client(local).moderations.create({ input: 'hi' })).toEqual({});
+      await open.splice(0)[0]!.close();
+
+      recorder({ dir: FIXTURES, baseUrls: [local] });
+      await expect(client(local).files.list()).rejects.toMatchObject({ status: 404, message: expect.stringContaining(`GET ${local}/files is a call to an LLM API`) });
+      await open.splice(0)[0]!.close();
+
+      recorder({ dir: FIXTURES, baseUrls: [local], mode: 'live' });
+      await client(local).files.list();
+      expect(seen).toEqual(['POST /v1/moderations', 'GET /v1/files']);
+      expect(blockedConnections().slice(before)).toEqual([]);
+    } finally {
+      upstream.close();
+    }
+  });
+
   it('matches baseUrls as URLs: any spelling of the origin, whole path segments, the whole port', async () => {
     const { createServer } = await import('node:http');
     const upstream = createServer((req, res) => res.end(`upstream saw ${req.url}`));
