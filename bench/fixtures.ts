@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import stableStringify from 'fast-json-stable-stringify';
+import { requestKey } from '../src/key.ts';
 
 export const CHUNKS = 30;
 const MODEL = 'gpt-4o-mini-2024-07-18';
@@ -63,10 +62,9 @@ export function sseEvents(chunks: object[]): string[] {
   return [...chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`), 'data: [DONE]\n\n'];
 }
 
-/** The key llm-vcr files a recording under (its contract: method, canonical endpoint, parsed body). */
+/** The key llm-vcr files a recording under, so that the replay rows measure hits. */
 export function recordingKey(body: ChatBody): string {
-  const canonical = stableStringify({ method: 'POST', endpoint: '/v1/chat/completions', body });
-  return createHash('sha256').update(canonical).digest('hex');
+  return requestKey({ method: 'POST', endpoint: '/v1/chat/completions', body });
 }
 
 /** Writes `<key>.json` in the llama-stack format that llm-vcr replays. */
