@@ -6,7 +6,7 @@ import { failure, invalidMessage, missMessage, unservedMessage } from './miss.js
 import { claim } from './mocked-copy.js';
 import type { ResolvedOptions } from './options.js';
 import { callUpstream, recordResponse } from './record.js';
-import { redactUrl, secretsOf } from './redact.js';
+import { redactUrl } from './redact.js';
 import { replay, replayModels } from './replay.js';
 import { createStore } from './store.js';
 
@@ -97,7 +97,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       const write = recorded.recording
         .then(async (recording) => {
           if (!recording) return;
-          const file = await store.write(key, recording, secretsOf(request));
+          const file = await store.write(key, recording);
           event('recorded', { file });
         })
         .catch((error: Error) => {

@@ -1,7 +1,7 @@
 import { bypass } from 'msw';
 import type { Endpoint } from './endpoint.js';
 import { modelOf, type KeyedRequest } from './key.js';
-import { keptHeaders, redactUrl } from './redact.js';
+import { keptHeaders, redactUrl, secretsOf, withoutSecrets } from './redact.js';
 import type { Recording, SdkObject } from './recording.js';
 import { DONE, readEvents } from './sse.js';
 
@@ -116,9 +116,10 @@ function errorRecording(text: string, upstream: Response, context: RecordContext
   });
 }
 
+/** The recording as it may go to disk: any credential the request carried is scrubbed from all of it. */
 function build(context: RecordContext, response: Recording['response']): Recording {
   const { request, keyed, testId } = context;
-  return {
+  const recording: Recording = {
     test_id: testId,
     request: {
       method: keyed.method,
@@ -131,6 +132,7 @@ function build(context: RecordContext, response: Recording['response']): Recordi
     response,
     id_normalization_mapping: {},
   };
+  return withoutSecrets(recording, secretsOf(request));
 }
 
 function statusField(status: number): { status?: number } {

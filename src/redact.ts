@@ -40,6 +40,9 @@ export function secretsOf(request: Request): string[] {
   return [...new Set(secrets)].filter((secret) => secret.length >= 8);
 }
 
-export function scrub(text: string, secrets: string[]): string {
-  return secrets.reduce((scrubbed, secret) => scrubbed.split(secret).join(REDACTED), text);
+/** A JSON value with every occurrence of these secrets, in any string of it, replaced. */
+export function withoutSecrets<T>(value: T, secrets: string[]): T {
+  if (secrets.length === 0) return value;
+  const text = secrets.reduce((scrubbed, secret) => scrubbed.split(secret).join(REDACTED), JSON.stringify(value));
+  return JSON.parse(text) as T;
 }

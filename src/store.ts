@@ -5,7 +5,6 @@ import { endpointOf, methodOf, MODELS_ENDPOINT, type Endpoint } from './endpoint
 import { requestKey, type KeyedRequest } from './key.js';
 import type { Scope } from './options.js';
 import { describeIssue, RecordingSchema, type Recording } from './recording.js';
-import { scrub } from './redact.js';
 
 export type Lookup =
   | { kind: 'hit'; file: string; recording: Recording }
@@ -124,10 +123,9 @@ export function createStore(dir: string, scope: Scope) {
      * whole. A re-recording that differs from the file only in timing leaves the file alone,
      * so re-recording an unchanged answer shows no diff in review. Returns the file path.
      */
-    async write(key: string, recording: Recording, secrets: string[]): Promise<string> {
+    async write(key: string, stored: Recording): Promise<string> {
       const file = path.join(dir, `${key}.json`);
-      const text = scrub(`${JSON.stringify(recording, null, 2)}\n`, secrets);
-      const stored: Recording = JSON.parse(text);
+      const text = `${JSON.stringify(stored, null, 2)}\n`;
       const previous = await readRecording(file).catch(() => undefined);
       const unchanged = previous?.ok && sameExceptTiming(previous.recording, stored) ? previous.recording : undefined;
       if (!unchanged) {

@@ -19,5 +19,5 @@ const recording = {
 };
 for (let i = 0; i < Number(times); i++) {
   chunks[0]!.__data__.choices[0]!.delta.content = `writer ${writer} round ${i}`;
-  await store.write('k'.repeat(64), recording, []);
+  await store.write('k'.repeat(64), recording);
 }
