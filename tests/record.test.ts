@@ -2,28 +2,18 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import OpenAI from 'openai';
 import OpenAIv4 from 'openai-v4';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setupRecorder, type Recorder, type RecorderOptions } from '../src/index.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { setupRecorder } from '../src/index.js';
 import { tempDir } from './support/fixtures.js';
+import { closeRecorders, recorder } from './support/recorder.js';
 import { startUpstream, type Upstream } from './support/upstream.js';
 
 const API_KEY = 'sk-test-0123456789abcdefSECRET';
 
 let upstream: Upstream;
-const open: Recorder[] = [];
 beforeEach(async () => {
   upstream = await startUpstream();
 });
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((vcr) => vcr.close()));
-  await upstream.close();
-});
-
-function recorder(options: RecorderOptions) {
-  const vcr = setupRecorder(options);
-  open.push(vcr);
-  return vcr;
-}
 
 function client(extra: Partial<ConstructorParameters<typeof OpenAI>[0]> = {}) {
   return new OpenAI({ apiKey: API_KEY, baseURL: upstream.baseURL, maxRetries: 0, ...extra });
@@ -193,7 +183,7 @@ describe('record-if-missing and live', () => {
     await streamText(await client().chat.completions.create(ask('first')));
     await streamText(await client().chat.completions.create(ask('second')));
     expect(upstream.requests.map((request) => (request.body as { messages: { content: string }[] }).messages[0]!.content)).toEqual(['first', 'second']);
-    await open.splice(0)[0]!.close();
+    await closeRecorders();
     expect(await recordings(dir)).toHaveLength(2);
   });
 
@@ -203,7 +193,7 @@ describe('record-if-missing and live', () => {
     const texts = await Promise.all([1, 2, 3].map(async () => streamText(await client().chat.completions.create(ask('all at once')))));
     expect(texts).toEqual(['all at once', 'all at once', 'all at once']);
     expect(upstream.requests).toHaveLength(1);
-    await open.splice(0)[0]!.close();
+    await closeRecorders();
     expect(await recordings(dir)).toHaveLength(1);
   });
 
@@ -212,7 +202,7 @@ describe('record-if-missing and live', () => {
     recorder({ mode: 'live', dir });
     expect(await streamText(await client().chat.completions.create(ask('live one')))).toBe('live one');
     expect(await streamText(await client().chat.completions.create(ask('live one')))).toBe('live one');
-    await open.splice(0)[0]!.close();
+    await closeRecorders();
     expect(upstream.requests).toHaveLength(2);
     expect(await recordings(dir)).toEqual([]);
   });
@@ -225,7 +215,7 @@ describe('failures while recording', () => {
     const error = await client().chat.completions.create(ask('x', `error-${status}`)).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(error).toMatchObject({ status, error: { message: `upstream says ${status}`, code: `code_${status}` } });
-    await open.splice(0)[0]!.close();
+    await closeRecorders();
     expect(await recordings(dir)).toEqual([]);
   });
 
@@ -233,12 +223,12 @@ describe('failures while recording', () => {
     const dir = await tempDir();
     recorder({ mode: 'record', dir });
     await client().chat.completions.create(ask('x', 'error-400')).catch(() => {});
-    await open.splice(0)[0]!.close();
+    await closeRecorders();
     expect(await recordings(dir)).toEqual([]);
 
     recorder({ mode: 'record', dir, recordErrors: true });
     const live = await client().chat.completions.create(ask('x', 'error-400')).catch((thrown: unknown) => thrown);
-    await open.splice(0)[0]!.close();
+    await closeRecorders();
     const [file] = await recordings(dir);
     expect(JSON.parse(file!.text).response).toMatchObject({ body: null, is_exception: true, exception_data: { type: 'BadRequestError', status_code: 400 } });
 
@@ -258,12 +248,12 @@ describe('failures while recording', () => {
     })().catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(Error);
     expect(received).toEqual(['a', ' b']);
-    await open.splice(0)[0]!.close();
+    await closeRecorders();
     expect(await recordings(dir)).toEqual([]);
 
     recorder({ mode: 'record-if-missing', dir });
     expect(await streamText(await client().chat.completions.create(ask('a b', 'drop')))).toBe('a b');
-    await open.splice(0)[0]!.close();
+    await closeRecorders();
     expect(await recordings(dir)).toHaveLength(1);
   });
 
@@ -276,7 +266,7 @@ describe('failures while recording', () => {
         fetch(`${upstream.baseURL}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'not-json', stream, messages: [] }) });
       expect(await (await post(false)).text()).toBe('<html>proxy login</html>');
       expect(await (await post(true)).text()).toBe('data: warming up\n\ndata: [DONE]\n\n');
-      await open.splice(0)[0]!.close();
+      await closeRecorders();
       expect(errors.mock.calls.map(([message]) => String(message).replace(/key \w+/, 'key K'))).toEqual([
         `llm-vcr: did not record POST ${upstream.baseURL}/chat/completions (key K): the upstream's 200 answer is not a JSON object: "<html>proxy login</html>"`,
         `llm-vcr: did not record POST ${upstream.baseURL}/chat/completions (key K): the upstream's event 1 is not a JSON object: "warming up"`,
@@ -293,7 +283,7 @@ describe('failures while recording', () => {
     await upstream.close();
     const error = await client().chat.completions.create(ask('nobody home')).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(OpenAI.APIConnectionError);
-    await open.splice(0)[0]!.close();
+    await closeRecorders();
     expect(await recordings(dir)).toEqual([]);
   });
 });

@@ -4,10 +4,12 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import OpenAI from 'openai';
 import OpenAIv4 from 'openai-v4';
-import { afterEach, describe, expect, it } from 'vitest';
-import { drainMockedResponses, recorderHandlers, setupRecorder, type Recorder } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { drainMockedResponses, recorderHandlers } from '../src/index.js';
 import { blockedConnections } from './support/no-network.js';
 import { FIXTURES, tempDir } from './support/fixtures.js';
+import { closeRecorders, recorder } from './support/recorder.js';
+import { loopbackServer } from './support/upstream.js';
 
 const EARTH = 'seeds/004_93e64aa372a341f8.json';
 const COMPLETION = 'samples/06931312f62d0b59939d9a2d8cf674611bde5725285ce77ffaae46af1dba9065.json';
@@ -15,16 +17,6 @@ const COMPLETION = 'samples/06931312f62d0b59939d9a2d8cf674611bde5725285ce77ffaae
 async function fixture(name: string) {
   return JSON.parse(await readFile(path.join(FIXTURES, name), 'utf8'));
 }
-
-const open: Recorder[] = [];
-function recorder(options: Parameters<typeof setupRecorder>[0]) {
-  const vcr = setupRecorder(options);
-  open.push(vcr);
-  return vcr;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((vcr) => vcr.close()));
-});
 
 function client(baseURL = 'https://api.openai.com/v1') {
   return new OpenAI({ apiKey: 'sk-test', baseURL, maxRetries: 0 });
@@ -163,72 +155,52 @@ describe('replay', () => {
   });
 
   it('leaves requests that are not LLM calls alone', async () => {
-    const { createServer } = await import('node:http');
-    const upstream = createServer((req, res) => res.end(`upstream saw ${req.url}`));
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const { port } = upstream.address() as { port: number };
-    try {
-      recorder({ dir: FIXTURES, baseUrls: ['https://api.openai.com/v1'] });
-      expect(await (await fetch(`http://127.0.0.1:${port}/health`)).text()).toBe('upstream saw /health');
-      // Outside `baseUrls`, even an OpenAI-looking path is not ours.
-      expect(await (await fetch(`http://127.0.0.1:${port}/catalog/models`)).text()).toBe('upstream saw /catalog/models');
-    } finally {
-      upstream.close();
-    }
+    const { origin } = await loopbackServer((req, res) => res.end(`upstream saw ${req.url}`));
+    recorder({ dir: FIXTURES, baseUrls: ['https://api.openai.com/v1'] });
+    expect(await (await fetch(`${origin}/health`)).text()).toBe('upstream saw /health');
+    // Outside `baseUrls`, even an OpenAI-looking path is not ours.
+    expect(await (await fetch(`${origin}/catalog/models`)).text()).toBe('upstream saw /catalog/models');
   });
 
   it('refuses, in replay mode, calls to an LLM API at endpoints it does not record, without sending them', async () => {
-    const { createServer } = await import('node:http');
     const seen: string[] = [];
-    const upstream = createServer((req, res) => {
+    const { origin } = await loopbackServer((req, res) => {
       seen.push(`${req.method} ${req.url}`);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const local = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/v1`;
+    const local = `${origin}/v1`;
     const before = blockedConnections().length;
-    try {
-      recorder({ dir: FIXTURES });
-      // OpenAI's own API is known without baseUrls: none of its other endpoints goes out.
-      await expect(client().models.retrieve('gpt-4o')).rejects.toMatchObject({
-        status: 404,
-        message: expect.stringContaining('llm-vcr: GET https://api.openai.com/v1/models/gpt-4o is a call to an LLM API that llm-vcr does not record'),
-      });
-      await expect(client().moderations.create({ input: 'hi' })).rejects.toMatchObject({ status: 404 });
-      // Elsewhere, only the recorded endpoints are LLM calls: a local server's other paths stay its own.
-      expect(await client(local).moderations.create({ input: 'hi' })).toEqual({});
-      await open.splice(0)[0]!.close();
+    recorder({ dir: FIXTURES });
+    // OpenAI's own API is known without baseUrls: none of its other endpoints goes out.
+    await expect(client().models.retrieve('gpt-4o')).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining('llm-vcr: GET https://api.openai.com/v1/models/gpt-4o is a call to an LLM API that llm-vcr does not record'),
+    });
+    await expect(client().moderations.create({ input: 'hi' })).rejects.toMatchObject({ status: 404 });
+    // Elsewhere, only the recorded endpoints are LLM calls: a local server's other paths stay its own.
+    expect(await client(local).moderations.create({ input: 'hi' })).toEqual({});
+    await closeRecorders();
 
-      recorder({ dir: FIXTURES, baseUrls: [local] });
-      await expect(client(local).files.list()).rejects.toMatchObject({ status: 404, message: expect.stringContaining(`GET ${local}/files is a call to an LLM API`) });
-      await open.splice(0)[0]!.close();
+    recorder({ dir: FIXTURES, baseUrls: [local] });
+    await expect(client(local).files.list()).rejects.toMatchObject({ status: 404, message: expect.stringContaining(`GET ${local}/files is a call to an LLM API`) });
+    await closeRecorders();
 
-      recorder({ dir: FIXTURES, baseUrls: [local], mode: 'live' });
-      await client(local).files.list();
-      expect(seen).toEqual(['POST /v1/moderations', 'GET /v1/files']);
-      expect(blockedConnections().slice(before)).toEqual([]);
-    } finally {
-      upstream.close();
-    }
+    recorder({ dir: FIXTURES, baseUrls: [local], mode: 'live' });
+    await client(local).files.list();
+    expect(seen).toEqual(['POST /v1/moderations', 'GET /v1/files']);
+    expect(blockedConnections().slice(before)).toEqual([]);
   });
 
   it('matches baseUrls as URLs: any spelling of the origin, whole path segments, the whole port', async () => {
-    const { createServer } = await import('node:http');
-    const upstream = createServer((req, res) => res.end(`upstream saw ${req.url}`));
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const { port } = upstream.address() as { port: number };
-    try {
-      const shorterPort = String(port).slice(0, -1);
-      recorder({ dir: FIXTURES, baseUrls: ['HTTPS://API.OpenAI.com:443/v1/', `http://127.0.0.1:${port}/v1`, `http://127.0.0.1:${shorterPort}`] });
-      const { request } = await fixture(EARTH);
-      expect(await contentOf(await chatStream(client(), request.body))).toBe('Humans live on Earth.');
-      const post = { method: 'POST', body: JSON.stringify(request.body) };
-      expect(await (await fetch(`http://127.0.0.1:${port}/v10/chat/completions`, post)).text()).toBe('upstream saw /v10/chat/completions');
-      expect(await (await fetch(`http://127.0.0.1:${port}/chat/completions`, post)).text()).toBe('upstream saw /chat/completions');
-      expect(await contentOf(await chatStream(client(`http://127.0.0.1:${port}/v1`), request.body))).toBe('Humans live on Earth.');
-    } finally {
-      upstream.close();
-    }
+    const { origin, port } = await loopbackServer((req, res) => res.end(`upstream saw ${req.url}`));
+    const shorterPort = String(port).slice(0, -1);
+    recorder({ dir: FIXTURES, baseUrls: ['HTTPS://API.OpenAI.com:443/v1/', `${origin}/v1`, `http://127.0.0.1:${shorterPort}`] });
+    const { request } = await fixture(EARTH);
+    expect(await contentOf(await chatStream(client(), request.body))).toBe('Humans live on Earth.');
+    const post = { method: 'POST', body: JSON.stringify(request.body) };
+    expect(await (await fetch(`${origin}/v10/chat/completions`, post)).text()).toBe('upstream saw /v10/chat/completions');
+    expect(await (await fetch(`${origin}/chat/completions`, post)).text()).toBe('upstream saw /chat/completions');
+    expect(await contentOf(await chatStream(client(`${origin}/v1`), request.body))).toBe('Humans live on Earth.');
   });
 });
 

@@ -2,9 +2,9 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { ChatOpenAI } from '@langchain/openai';
 import { generateText, streamText, type LanguageModel } from 'ai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setupRecorder, type Recorder } from '../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from './support/fixtures.js';
+import { closeRecorders, recorder } from './support/recorder.js';
 import { blockedConnections } from './support/no-network.js';
 import { startUpstream, type Upstream } from './support/upstream.js';
 
@@ -17,22 +17,16 @@ import { startUpstream, type Upstream } from './support/upstream.js';
 const REPLAY_DELAY = 25;
 
 let upstream: Upstream;
-const open: Recorder[] = [];
 beforeEach(async () => {
   upstream = await startUpstream();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((vcr) => vcr.close()));
-  await upstream.close();
 });
 
 /** Records what `call` does against the upstream into a fresh directory. */
 async function record<T>(call: () => Promise<T>): Promise<{ dir: string; live: T }> {
   const dir = await tempDir();
-  const recording = setupRecorder({ mode: 'record', dir });
-  open.push(recording);
+  recorder({ mode: 'record', dir });
   const live = await call();
-  await recording.close();
+  await closeRecorders();
   expect(upstream.requests.length).toBeGreaterThan(0);
   return { dir, live };
 }
@@ -40,7 +34,7 @@ async function record<T>(call: () => Promise<T>): Promise<{ dir: string; live: T
 /** Replays from `dir`, checking that nothing reaches the upstream or the network. */
 async function replay<T>(dir: string, call: () => Promise<T>, delay = REPLAY_DELAY): Promise<T> {
   const requests = upstream.requests.length;
-  open.push(setupRecorder({ mode: 'replay', dir, delay }));
+  recorder({ mode: 'replay', dir, delay });
   const replayed = await call();
   expect(upstream.requests).toHaveLength(requests);
   expect(blockedConnections()).toEqual([]);

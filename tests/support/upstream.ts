@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 /**
  * A real OpenAI-compatible server on 127.0.0.1 for record-mode tests. What it does is
@@ -21,10 +22,11 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
+/** A fresh upstream, closed after the test that started it. */
 export async function startUpstream(options: { gapMs?: number } = {}): Promise<Upstream> {
   const gapMs = options.gapMs ?? 200;
   const upstream: Upstream = { baseURL: '', requests: [], lastChunkSentAt: undefined, close: async () => {} };
-  const server = createServer(async (req, res) => {
+  const server = await loopbackServer(async (req, res) => {
     const text = await new Promise<string>((resolve) => {
       let data = '';
       req.on('data', (chunk) => (data += chunk));
@@ -38,14 +40,35 @@ export async function startUpstream(options: { gapMs?: number } = {}): Promise<U
       res.destroy();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  upstream.baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  upstream.close = () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  upstream.baseURL = `${server.origin}/v1`;
+  upstream.close = server.close;
   return upstream;
+}
+
+export interface LoopbackServer {
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  port: number;
+  /** Drops open connections and stops; also done after the test. */
+  close(): Promise<void>;
+}
+
+const running = new Set<Server>();
+afterEach(() => Promise.all([...running].map(stop)));
+
+/** An HTTP server on 127.0.0.1 for one test: closed after it, whatever the test did. */
+export async function loopbackServer(listener: RequestListener): Promise<LoopbackServer> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  running.add(server);
+  const { port } = server.address() as AddressInfo;
+  return { origin: `http://127.0.0.1:${port}`, port, close: () => stop(server) };
+}
+
+function stop(server: Server): Promise<void> {
+  if (!running.delete(server)) return Promise.resolve();
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
