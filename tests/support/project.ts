@@ -46,7 +46,11 @@ function absolute(entry: Record<string, string>): Record<string, string> {
 export async function project(files: Record<string, string>): Promise<string> {
   const dir = path.join(ROOT, `.llm-vcr-tmp-${randomUUID().slice(0, 8)}`);
   made.push(dir);
-  for (const [name, text] of Object.entries(files)) {
+  // A package of its own: inside the repository's package, which is named llm-vcr, Node would
+  // resolve `llm-vcr` to the repository itself (a package may import itself by name), that is
+  // to whatever dist/ holds, or to nothing on a clean clone.
+  const own = { 'package.json': JSON.stringify({ name: 'llm-vcr-test-project', private: true }) };
+  for (const [name, text] of Object.entries({ ...own, ...files })) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await writeFile(path.join(dir, name), text);
   }
@@ -106,7 +110,7 @@ import OpenAI from 'openai';
 const client = new OpenAI({ apiKey: 'sk-test', baseURL: process.env.UPSTREAM_URL ?? 'https://api.openai.com/v1', maxRetries: 0 });
 
 export async function ask(content) {
-  const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content }] });
+  const stream = await client.chat.completions.create({ model: 'echo', stream: true, messages: [{ role: 'user', content }] });
   let text = '';
   for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
   return text;
