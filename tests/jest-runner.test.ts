@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from './support/fixtures.js';
 import { ASK, NO_NETWORK, project, recordingsIn, sh, summaryOf } from './support/project.js';
-import { startUpstream } from './support/echo-upstream.js';
+import { startUpstream } from './support/upstream.js';
 
 const EARTH = 'seeds/004_93e64aa372a341f8.json';
 
@@ -63,7 +63,7 @@ test('asks about "quotes" (and parens)', async () => {
     const command = `npx jest tests/quoted.test.js -t '^asks about "quotes" \\(and parens\\)$'`;
     expect(summaryOf(replayed.output)).toEqual([
       'llm-vcr: 2 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
-      '  missed POST /v1/chat/completions (model "gpt-4o-mini") in tests/quoted.test.js > asks about "quotes" (and parens)',
+      '  missed POST /v1/chat/completions (model "echo") in tests/quoted.test.js > asks about "quotes" (and parens)',
       `    record it: LLM_VCR_MODE=record-if-missing ${command}`,
       '  unused recordings/earth.json',
     ]);
@@ -72,7 +72,7 @@ test('asks about "quotes" (and parens)', async () => {
     const fixed = await sh(dir, `LLM_VCR_MODE=record-if-missing ${command}`, { UPSTREAM_URL: upstream.baseURL });
     expect(summaryOf(fixed.output)).toEqual(['llm-vcr: 0 replayed, 1 recorded, 0 missed (mode record-if-missing, dir recordings)']);
     expect(fixed.code).toBe(0);
-    expect(upstream.requests.map((request) => request.messages[0]!.content)).toEqual(['hello', 'bye', 'quotes']);
+    expect(upstream.asked()).toEqual(['hello', 'bye', 'quotes']);
   }, 60_000);
 
   it('tells test.concurrent tests apart: each recording carries the id of the test that made it', async () => {

@@ -182,7 +182,7 @@ describe('record-if-missing and live', () => {
     await streamText(await client().chat.completions.create(ask('first')));
     await streamText(await client().chat.completions.create(ask('first')));
     await streamText(await client().chat.completions.create(ask('second')));
-    expect(upstream.requests.map((request) => (request.body as { messages: { content: string }[] }).messages[0]!.content)).toEqual(['first', 'second']);
+    expect(upstream.asked()).toEqual(['first', 'second']);
     await closeRecorders();
     expect(await recordings(dir)).toHaveLength(2);
   });

@@ -10,6 +10,8 @@ import { afterEach } from 'vitest';
  * - `drop`: sends two chunks, then destroys the connection;
  * - `error-<status>`: an OpenAI-style error with that status;
  * - `echo-auth`: answers with the authorization header it received;
+ * - `echo`: answers `echo <n>: <last message>`, n counting requests, so identical requests get
+ *   different answers (a recording shows which request it came from);
  * - `not-json`: a 200 that is not JSON (an HTML page; with `stream`, an SSE event whose data is text).
  * POST /responses answers "Hi there" (see `responses`), `slow` pacing its events as well.
  */
@@ -17,15 +19,30 @@ export interface Upstream {
   baseURL: string;
   /** Requests received, in order. */
   requests: { method: string; url: string; headers: IncomingMessage['headers']; body: unknown }[];
+  /** The last message of each chat request received, in order. */
+  asked(): string[];
   /** performance.now() when the last chunk of the latest stream was written, or undefined while it streams. */
   lastChunkSentAt: number | undefined;
   close(): Promise<void>;
 }
 
+export interface UpstreamOptions {
+  /** Pace of `slow` and `drop` chunks. Default 200 ms. */
+  gapMs?: number;
+  /** Hold every answer until this many requests have arrived, so they are provably in flight together. */
+  together?: number;
+}
+
 /** A fresh upstream, closed after the test that started it. */
-export async function startUpstream(options: { gapMs?: number } = {}): Promise<Upstream> {
-  const gapMs = options.gapMs ?? 200;
-  const upstream: Upstream = { baseURL: '', requests: [], lastChunkSentAt: undefined, close: async () => {} };
+export async function startUpstream({ gapMs = 200, together = 1 }: UpstreamOptions = {}): Promise<Upstream> {
+  const upstream: Upstream = {
+    baseURL: '',
+    requests: [],
+    asked: () => upstream.requests.map(({ body }) => (body as Body | null)?.messages?.at(-1)?.content ?? ''),
+    lastChunkSentAt: undefined,
+    close: async () => {},
+  };
+  const waiting: (() => void)[] = [];
   const server = await loopbackServer(async (req, res) => {
     const text = await new Promise<string>((resolve) => {
       let data = '';
@@ -34,6 +51,10 @@ export async function startUpstream(options: { gapMs?: number } = {}): Promise<U
     });
     const body = text ? JSON.parse(text) : null;
     upstream.requests.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+    await new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      if (upstream.requests.length >= together) waiting.splice(0).forEach((release) => release());
+    });
     try {
       await answer(req, res, body, gapMs, upstream);
     } catch {
@@ -101,7 +122,9 @@ async function answer(req: IncomingMessage, res: ServerResponse, body: Body | nu
   if (path.endsWith('/responses')) return responses(res, body, gapMs);
 
   const last = [...(body?.messages ?? [])].reverse().find((m) => m.role === 'user');
-  const words: string[] = model === 'echo-auth' ? [String(req.headers.authorization)] : String(last?.content ?? 'hello').split(' ');
+  const n = upstream.requests.findIndex((request) => request.body === body) + 1;
+  const words: string[] =
+    model === 'echo-auth' ? [String(req.headers.authorization)] : (model === 'echo' ? `echo ${n}: ${last?.content}` : String(last?.content ?? 'hello')).split(' ');
   const id = `chatcmpl-${Math.random().toString(36).slice(2)}`;
   const created = Math.floor(Date.now() / 1000);
   if (!body?.stream) {
