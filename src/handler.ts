@@ -13,6 +13,17 @@ import { createStore } from './store.js';
 /** Answers one intercepted request, or returns undefined to leave it to the next handler. */
 export type Resolver = (request: Request) => Promise<Response | undefined>;
 
+/** How long a record-if-missing request waits for an identical one being recorded (see `hold`). */
+const HOLD_WAIT_MS = 10_000;
+
+/** Resolves after `ms` or when `signal` aborts; its timer never keeps the process alive. */
+function timeout(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms).unref();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
 /** Upstream errors that are deterministic, so may be recorded when `recordErrors` is on. */
 const RECORDABLE_ERRORS = new Set([400, 404, 422]);
 
@@ -24,8 +35,8 @@ export interface ResolverHandle {
 
 /**
  * Serves LLM calls according to the mode: from recordings, from the upstream (recording what
- * it says), or both. Anything that is not an LLM call (see `baseUrls`) falls through to the
- * next handler, or to the network, untouched.
+ * it says), or both. In replay mode, calls to an LLM API's other endpoints are refused.
+ * Anything else falls through to the next handler, or to the network, untouched.
  */
 export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = {}): ResolverHandle {
   const store = createStore(options.dir, options.scope);
@@ -62,7 +73,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       event('passed-through');
       return passthrough();
     }
-    const release = options.mode === 'record-if-missing' ? await hold(key) : undefined;
+    const release = options.mode === 'record-if-missing' ? await hold(key, request.signal) : undefined;
     let releasedByWrite = false;
     try {
       if (options.mode !== 'record') {
@@ -115,9 +126,20 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     }
   }
 
-  /** Waits until no other request holds `key`, then holds it until the returned function is called. */
-  async function hold(key: string): Promise<() => void> {
-    while (holders.has(key)) await holders.get(key);
+  /**
+   * Waits until no other request holds `key`, then holds it until the returned function is
+   * called. The wait is bounded: the holder's upstream may never answer (a client without an
+   * abort signal gave up on it and retries), or may be waiting for this very request (an app
+   * under test that forwards it), and neither may hang the test. A request that stops waiting
+   * goes upstream on its own, as if nobody held the key.
+   */
+  async function hold(key: string, signal: AbortSignal): Promise<() => void> {
+    const deadline = performance.now() + HOLD_WAIT_MS;
+    while (holders.has(key)) {
+      const left = deadline - performance.now();
+      if (left <= 0 || signal.aborted) return () => {};
+      await Promise.race([holders.get(key), timeout(left, signal)]);
+    }
     let release!: () => void;
     holders.set(key, new Promise<void>((resolve) => (release = resolve)));
     return () => {

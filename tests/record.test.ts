@@ -197,6 +197,21 @@ describe('record-if-missing and live', () => {
     expect(await recordings(dir)).toHaveLength(1);
   });
 
+  it('record-if-missing: when the request being recorded fails, the identical ones waiting for it go upstream', async () => {
+    const dir = await tempDir();
+    recorder({ mode: 'record-if-missing', dir });
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      [1, 2].map(async () => streamText(await client().chat.completions.create(ask('one two three four', 'drop'))).catch(() => 'failed')),
+    );
+    expect(outcomes).toEqual(['failed', 'failed']);
+    expect(upstream.requests).toHaveLength(2);
+    // Released when the first failed, not when the 10 s bound on waiting ran out.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await closeRecorders();
+    expect(await recordings(dir)).toEqual([]);
+  });
+
   it('live calls the upstream every time and writes nothing', async () => {
     const dir = await tempDir();
     recorder({ mode: 'live', dir });
