@@ -116,6 +116,53 @@ describe('pair', () => {
   }, 30_000);
 });
 
+describe('llm-vcr/vitest in hooks', () => {
+  it("intercepts until the file's last hook, and names no test for requests made outside one", async () => {
+    const upstream = await startUpstream();
+    const dir = await project({
+      'vitest.config.js': config(),
+      'tests/ask.js': ASK,
+      'tests/hooks.test.js': `
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { ask } from './ask.js';
+
+afterAll(async () => {
+  await ask('teardown');
+});
+
+describe('A', () => {
+  beforeEach(async () => {
+    await ask('before a');
+  });
+  test('a', async () => {
+    expect(await ask('a')).toMatch(/a$/);
+  });
+});
+
+describe('B', () => {
+  beforeAll(async () => {
+    await ask('setup b');
+  });
+  test('b', async () => {
+    expect(await ask('b')).toMatch(/b$/);
+  });
+});
+`,
+    });
+    const ran = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(ran.output).toContain('llm-vcr: 0 replayed, 5 recorded, 0 missed');
+    expect(ran.code).toBe(0);
+    const byText = Object.fromEntries((await recordingsIn(path.join(dir, 'recordings'))).map(({ text, testId }) => [text.replace(/^echo \d: /, ''), testId]));
+    expect(byText).toEqual({
+      'before a': 'tests/hooks.test.js > A > a',
+      a: 'tests/hooks.test.js > A > a',
+      'setup b': null,
+      b: 'tests/hooks.test.js > B > b',
+      teardown: null,
+    });
+  }, 30_000);
+});
+
 describe('llm-vcr/vitest alone', () => {
   it("takes its options from the config's provide and the environment, and with scope 'test' gives each test its own answer", async () => {
     const upstream = await startUpstream();

@@ -27,12 +27,17 @@ const log = run && runLogWriter(run);
 const testFile = expect.getState().testPath;
 
 // Concurrent tests of a file interleave their requests and share one expect state, so a
-// request learns its test from its async context, entered before each test's body runs.
-const tests = new AsyncLocalStorage<TestInfo>();
-beforeEach((context) => tests.enterWith(infoOf(context.task)));
+// request learns its test from its async context, entered before each test's hooks and body.
+const tests = new AsyncLocalStorage<Task>();
+beforeEach((context) => tests.enterWith(context.task));
 
 const recorder = startRecorder(run?.options ?? resolveOptions(inject('llmVcr')), {
-  currentTest: () => tests.getStore(),
+  // The context outlives its test, into hooks that run later (a later describe's beforeAll,
+  // the file's afterAll): only a test still running names the request.
+  currentTest: () => {
+    const task = tests.getStore();
+    return task?.result?.state === 'run' ? infoOf(task) : undefined;
+  },
   onEvent: log?.event,
 });
 
