@@ -100,3 +100,49 @@ describe('pair', () => {
     expect(byText).toEqual({ one: 'tests/pair.test.js > pair > first', two: 'tests/pair.test.js > pair > second' });
   }, 30_000);
 });
+
+describe('llm-vcr/jest in hooks', () => {
+  it("intercepts until the file's own afterAll has run, and names no test for requests made outside one", async () => {
+    const upstream = await startUpstream();
+    const dir = await project({
+      'jest.config.cjs': CONFIG,
+      'tests/ask.js': ASK,
+      'tests/hooks.test.js': `
+import { ask } from './ask.js';
+
+afterAll(async () => {
+  await ask('teardown');
+});
+
+describe('A', () => {
+  beforeEach(async () => {
+    await ask('before a');
+  });
+  test('a', async () => {
+    expect(await ask('a')).toMatch(/a$/);
+  });
+});
+
+describe('B', () => {
+  beforeAll(async () => {
+    await ask('setup b');
+  });
+  test('b', async () => {
+    expect(await ask('b')).toMatch(/b$/);
+  });
+});
+`,
+    });
+    const ran = await sh(dir, 'jest', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(summaryOf(ran.output)[0]).toBe('llm-vcr: 0 replayed, 5 recorded, 0 missed (mode record, dir recordings)');
+    expect(ran.code).toBe(0);
+    const byText = Object.fromEntries((await recordingsIn(path.join(dir, 'recordings'))).map(({ text, testId }) => [text.replace(/^echo \d: /, ''), testId]));
+    expect(byText).toEqual({
+      'before a': null,
+      a: 'tests/hooks.test.js > A > a',
+      'setup b': null,
+      b: 'tests/hooks.test.js > B > b',
+      teardown: null,
+    });
+  }, 30_000);
+});

@@ -18,14 +18,15 @@ const run = process.env[RUN_ENV] ? parseRun(JSON.parse(process.env[RUN_ENV]), `$
 const file = path.relative(run?.rootDir ?? process.cwd(), expect.getState().testPath ?? '').replaceAll('\\', '/');
 
 const tests = new AsyncLocalStorage<TestInfo>();
-runTestsInContext(tests, file);
 
 const recorder = startRecorder(run?.options ?? resolveOptions(), {
   currentTest: () => tests.getStore(),
   onEvent: run && runLogWriter(run).event,
 });
 
-afterAll(() => recorder.close());
+const handlers = (globalThis as Record<symbol, unknown>)[Symbol.for('EVENT_HANDLERS')];
+if (Array.isArray(handlers)) handlers.push(circusHandler(tests, file, () => recorder.close()));
+else afterAll(() => recorder.close());
 
 /** The parts of jest-circus's test and state objects used here. */
 interface CircusBlock {
@@ -36,22 +37,27 @@ interface CircusTest extends CircusBlock {
   type: 'test';
   fn?: (...args: unknown[]) => unknown;
 }
-type CircusHandler = (event: { name: string; testName?: unknown }, state: { currentDescribeBlock: { children: (CircusTest | { type: string })[] } }) => void;
+type CircusHandler = (
+  event: { name: string; testName?: unknown },
+  state: { currentDescribeBlock: { children: (CircusTest | { type: string })[] } },
+) => Promise<void> | void;
 
 /**
- * Run every test's function inside its own async context, which is how a request tells
- * which test made it, even for `test.concurrent` (jest runs concurrent tests together,
- * without `beforeEach`, and with one shared `expect.getState().currentTestName`).
- *
- * jest-circus keeps its event handlers in a global array (jest-circus's addEventHandler
- * adds to it); ours sees each test as it is added, before jest runs it in any mode, and
- * wraps its function. Without that array (jest 29 kept it private, or a runner other than
- * jest-circus) tests get no id.
+ * jest-circus keeps its event handlers in a global array (jest-circus's addEventHandler adds
+ * to it), and awaits each. Ours does two things there:
+ * - it runs every test's function inside its own async context, which is how a request tells
+ *   which test made it, even for `test.concurrent` (jest runs concurrent tests together,
+ *   without `beforeEach`, and with one shared `expect.getState().currentTestName`): it sees
+ *   each test as it is added, before jest runs it in any mode, and wraps its function;
+ * - it stops interception when the file's run has finished: an `afterAll` of ours would run
+ *   before the test file's own `afterAll` hooks (jest runs them in the order declared), and
+ *   their LLM calls would reach the network.
+ * Without that array (jest 29 kept it private, or a runner other than jest-circus) tests get
+ * no id, and interception stops in an `afterAll`.
  */
-function runTestsInContext(storage: AsyncLocalStorage<TestInfo>, testFile: string): void {
-  const handlers = (globalThis as Record<symbol, unknown>)[Symbol.for('EVENT_HANDLERS')];
-  if (!Array.isArray(handlers)) return;
-  const handler: CircusHandler = (event, state) => {
+function circusHandler(storage: AsyncLocalStorage<TestInfo>, testFile: string, finish: () => Promise<void>): CircusHandler {
+  return (event, state) => {
+    if (event.name === 'run_finish') return finish();
     if (event.name !== 'add_test') return;
     const test = state.currentDescribeBlock.children.at(-1);
     if (!isTest(test) || test.name !== event.testName || !test.fn) return;
@@ -64,7 +70,6 @@ function runTestsInContext(storage: AsyncLocalStorage<TestInfo>, testFile: strin
     Object.defineProperty(wrapped, 'length', { value: fn.length });
     test.fn = wrapped;
   };
-  handlers.push(handler);
 }
 
 function isTest(child: { type: string } | undefined): child is CircusTest {
