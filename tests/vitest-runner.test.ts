@@ -38,7 +38,7 @@ describe('chat', () => {
 
 const QUOTED_TEST = `
 import { expect, test } from 'vitest';
-import { ask } from './ask.js';
+import { ask } from '../ask.js';
 
 test('asks about "quotes" (and parens)', async () => {
   expect(await ask('quotes')).toMatch(/: quotes$/);
@@ -52,7 +52,7 @@ describe('llm-vcr/vitest with llm-vcr/vitest/global-setup', () => {
       'vitest.config.js': config(),
       'tests/ask.js': ASK,
       'tests/chat.test.js': CHAT_TESTS,
-      'tests/quoted.test.js': QUOTED_TEST,
+      'tests/[id]/quoted.test.js': QUOTED_TEST,
     });
     const recordings = path.join(dir, 'recordings');
 
@@ -67,12 +67,11 @@ describe('llm-vcr/vitest with llm-vcr/vitest/global-setup', () => {
     await copyFile(path.join(FIXTURES, EARTH), path.join(recordings, 'earth.json'));
     const replayed = await sh(dir, 'vitest run');
     expect(replayed.code).toBe(1);
-    const command = `npx vitest run tests/quoted.test.js -t '^asks about "quotes" \\(and parens\\)$'`;
+    const command = `npx vitest run 'tests/[id]/quoted.test.js' -t '^asks about "quotes" \\(and parens\\)$'`;
     expect(summaryOf(replayed.output)).toEqual([
       'llm-vcr: 2 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
-      '  missed POST /v1/chat/completions (model "echo") in tests/quoted.test.js > asks about "quotes" (and parens)',
+      '  missed POST /v1/chat/completions (model "echo") in tests/[id]/quoted.test.js > asks about "quotes" (and parens)',
       `    record it: LLM_VCR_MODE=record-if-missing ${command}`,
-      '  unused recordings/earth.json',
     ]);
 
     // The command in the summary records exactly the test that missed.

@@ -62,7 +62,7 @@ function circusHandler(storage: AsyncLocalStorage<TestInfo>, testFile: string, f
     const test = state.currentDescribeBlock.children.at(-1);
     if (!isTest(test) || test.name !== event.testName || !test.fn) return;
     const fn = test.fn;
-    const info = testInfo(testFile, namesOf(test), 'npx jest');
+    const info = testInfo(testFile, namesOf(test), 'npx jest --runTestsByPath');
     const wrapped = function (this: unknown, ...args: unknown[]) {
       return storage.run(info, () => fn.apply(this, args));
     };

@@ -11,22 +11,27 @@ import { createRun, readRunLog, removeRun, type Run } from '../run.js';
 import { formatSummary } from '../summary.js';
 import { RUN_ENV } from './run-env.js';
 
-/** The parts of jest's global config that tell whether a run was filtered (jest 29 and 30). */
+/** The parts of jest's global config that tell whether a run was filtered. */
 export interface JestGlobalConfig {
   rootDir: string;
   testNamePattern?: string | undefined;
   nonFlagArgs?: string[];
-  /** jest 30 (`--testPathPatterns`). */
   testPathPatterns?: { patterns?: string[] } | string[];
-  /** jest 29 (`--testPathPattern`). */
-  testPathPattern?: string;
   onlyChanged?: boolean;
   onlyFailures?: boolean;
   findRelatedTests?: boolean;
   changedSince?: string | undefined;
   lastCommit?: boolean;
   shard?: unknown;
-  bail?: number;
+}
+
+/** The parts of jest's aggregated results that tell whether every test ran and passed. */
+export interface RunResults {
+  wasInterrupted?: boolean;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  numRuntimeErrorTestSuites: number;
 }
 
 export default class LlmVcrReporter {
@@ -44,13 +49,16 @@ export default class LlmVcrReporter {
     process.env[RUN_ENV] = JSON.stringify(this.#run);
   }
 
-  async onRunComplete(_contexts: unknown, results: { wasInterrupted?: boolean; numFailedTests?: number }): Promise<void> {
+  async onRunComplete(_contexts: unknown, results: RunResults): Promise<void> {
     const run = this.#run;
     if (!run) return;
     const log = await readRunLog(run);
-    // With --bail, a failure stops the run before every test had its turn.
-    const bailed = Boolean(this.#config.bail) && (results.numFailedTests ?? 0) > 0;
-    const wholeSuite = !filtered(this.#config) && !bailed && !results.wasInterrupted;
+    // Only a run in which every test ran and passed used every recording the suite needs: a
+    // skipped test, one that failed (or was bailed out of) before its LLM call, or a test file
+    // that failed to load did not.
+    const everyTestPassed =
+      !results.wasInterrupted && results.numFailedTests + results.numPendingTests + results.numTodoTests + results.numRuntimeErrorTestSuites === 0;
+    const wholeSuite = !filtered(this.#config) && everyTestPassed;
     // On stderr, like the rest of jest's report; jest's own summary follows it.
     process.stderr.write(`\n${await formatSummary(log, { options: this.#options, wholeSuite, cwd: process.cwd() })}\n`);
     await removeRun(run);
@@ -65,7 +73,6 @@ function filtered(config: JestGlobalConfig): boolean {
     config.testNamePattern ||
       config.nonFlagArgs?.length ||
       pathPatterns.length ||
-      config.testPathPattern ||
       config.onlyChanged ||
       config.onlyFailures ||
       config.findRelatedTests ||

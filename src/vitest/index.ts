@@ -4,7 +4,7 @@
  * it stops after the file. Each test's LLM calls carry that test's id and re-run command.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { afterAll, beforeEach, expect, inject, type TestContext } from 'vitest';
+import { afterAll, beforeEach, inject, type TestContext } from 'vitest';
 import type { TestInfo } from '../events.js';
 import { resolveOptions, type RecorderOptions } from '../options.js';
 import { parseRun, runLogWriter } from '../run.js';
@@ -23,13 +23,15 @@ declare module 'vitest' {
 const provided = inject('llmVcrRun');
 const run = provided === undefined ? undefined : parseRun(provided, 'the llmVcrRun provided by llm-vcr/vitest/global-setup');
 const log = run && runLogWriter(run);
-// The test file this instance of the module was loaded for: vitest evaluates setup files once per test file.
-const testFile = expect.getState().testPath;
 
 // Concurrent tests of a file interleave their requests and share one expect state, so a
 // request learns its test from its async context, entered before each test's hooks and body.
 const tests = new AsyncLocalStorage<Task>();
-beforeEach((context) => tests.enterWith(context.task));
+let file: Task['file'] | undefined;
+beforeEach((context) => {
+  file = context.task.file;
+  tests.enterWith(context.task);
+});
 
 const recorder = startRecorder(run?.options ?? resolveOptions(inject('llmVcr')), {
   // The context outlives its test, into hooks that run later (a later describe's beforeAll,
@@ -43,10 +45,17 @@ const recorder = startRecorder(run?.options ?? resolveOptions(inject('llmVcr')),
 
 afterAll(async () => {
   await recorder.close();
-  if (testFile) log?.fileDone(testFile);
+  // Only a file whose every test ran and passed used every recording it needs: a skipped test,
+  // or one that failed (or was bailed out of) before its LLM call, did not.
+  if (file && allPassed(file)) log?.fileDone(file.filepath);
 });
 
+function allPassed(suite: Suite): boolean {
+  return suite.tasks.every((task) => (task.type === 'test' ? task.result?.state === 'pass' : allPassed(task)));
+}
+
 type Task = TestContext['task'];
+type Suite = Task['file'] | NonNullable<Task['suite']>;
 
 function infoOf(task: Task): TestInfo {
   const names: string[] = [];
