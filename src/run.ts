@@ -65,7 +65,16 @@ export interface RunLogWriter {
  */
 export function runLogWriter(run: Run): RunLogWriter {
   const file = path.join(run.log, `${process.pid}-${threadId}-${randomUUID()}.jsonl`);
-  const append = (line: z.infer<typeof Line>) => appendFileSync(file, `${JSON.stringify(line)}\n`);
+  let failed = false;
+  // Only the summary depends on the log: a failure to write it must not fail the LLM call.
+  const append = (line: z.infer<typeof Line>) => {
+    try {
+      appendFileSync(file, `${JSON.stringify(line)}\n`);
+    } catch (error) {
+      if (!failed) console.warn(`llm-vcr: the run summary will be incomplete: cannot write ${file}: ${(error as Error).message}`);
+      failed = true;
+    }
+  };
   return {
     event: append,
     fileDone: (testFile) => append({ type: 'file-done', file: testFile }),

@@ -30,6 +30,18 @@ export interface DirectoryIndex {
 
 type Loaded = { ok: true; recording: Recording } | { ok: false; problem: string };
 
+/** Every recording file under a directory, sub-directories included, sorted; none if it does not exist. */
+export async function recordingFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  return names
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
 /**
  * One directory of recordings. A recording written by llm-vcr is named `<key>.json`, so a
  * hit opens exactly one file. Recordings named otherwise (llama-stack names files by its
@@ -50,12 +62,7 @@ export function createStore(dir: string, scope: Scope) {
 
   async function buildIndex(): Promise<DirectoryIndex> {
     const built: DirectoryIndex = { byKey: new Map(), models: [], invalid: [] };
-    const names = await readdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [];
-      throw error;
-    });
-    for (const name of names.filter((name) => name.endsWith('.json')).sort()) {
-      const file = path.join(dir, name);
+    for (const file of await recordingFiles(dir)) {
       // Not cached: the index keeps requests only, hits load what they need.
       const result = await readRecording(file).catch((error: Error) => ({ ok: false as const, problem: error.message }));
       if (!result.ok) {

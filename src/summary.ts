@@ -1,6 +1,6 @@
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { recordCommand } from './miss.js';
+import { recordingFiles } from './store.js';
 import type { ResolvedOptions } from './options.js';
 import type { RecorderEvent } from './events.js';
 import type { RunLog } from './run.js';
@@ -56,15 +56,7 @@ function unique(events: RecorderEvent[]): RecorderEvent[] {
 /** Recordings in the directory that no request of the run was served from, written to or stopped by. */
 async function unusedRecordings(log: RunLog, dir: string): Promise<string[]> {
   const used = new Set(log.events.flatMap((event) => event.files ?? (event.file ? [event.file] : [])));
-  const names = await readdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw error;
-  });
-  return names
-    .filter((name) => name.endsWith('.json'))
-    .map((name) => path.join(dir, name))
-    .filter((file) => !used.has(file))
-    .sort();
+  return (await recordingFiles(dir)).filter((file) => !used.has(file));
 }
 
 function shown(file: string, cwd: string): string {

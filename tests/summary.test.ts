@@ -1,6 +1,6 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RecorderEvent } from '../src/events.js';
 import { resolveOptions } from '../src/options.js';
 import { createRun, parseRun, readRunLog, removeRun, runLogWriter, type Run } from '../src/run.js';
@@ -41,6 +41,20 @@ describe('run log', () => {
     expect(log.events.find(({ type }) => type === 'recorded')?.test).toEqual({ id: 't > b', command: 'npx vitest run t -t b' });
     expect(log.filesDone).toEqual(new Set(['/project/tests/b.test.ts']));
     expect(log.unreadable).toBe(1);
+  });
+
+  it('warns once, and lets the call go on, when the log cannot be written', async () => {
+    const current = await run(await tempDir());
+    await removeRun(current);
+    const warnings = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const writer = runLogWriter(current);
+      writer.event(event('replayed'));
+      writer.fileDone('/project/tests/a.test.ts');
+      expect(warnings.mock.calls.map(([message]) => String(message))).toEqual([expect.stringMatching(/^llm-vcr: the run summary will be incomplete: cannot write .*ENOENT/)]);
+    } finally {
+      warnings.mockRestore();
+    }
   });
 
   it('rejects a run handed over in the wrong shape, saying where it came from', () => {
