@@ -1,2 +1,2 @@
-export { setupRecorder, recorderHandlers, drainMockedResponses, type Recorder } from './server.js';
+export { setupRecorder, recorderHandlers, drainMockedResponses, type Recorder, type RecorderHandlers } from './server.js';
 export { MODES, type Mode, type RecorderOptions } from './options.js';

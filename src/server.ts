@@ -76,9 +76,16 @@ function startServer(): Shared {
   return (globals[SHARED] = shared);
 }
 
+/** llm-vcr's MSW handlers, and how to wait for the recordings they are writing. */
+export type RecorderHandlers = HttpHandler[] & {
+  /** Settles when every recording started so far is written: await it before the process may exit. */
+  settled(): Promise<void>;
+};
+
 /** MSW request handlers that serve LLM calls, for a test suite that runs its own `setupServer`. */
-export function recorderHandlers(options?: RecorderOptions): HttpHandler[] {
-  return createHandlers(createResolver(resolveOptions(options)).resolve);
+export function recorderHandlers(options?: RecorderOptions): RecorderHandlers {
+  const handle = createResolver(resolveOptions(options));
+  return Object.assign(createHandlers(handle.resolve), { settled: () => handle.settled() });
 }
 
 /**

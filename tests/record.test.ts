@@ -3,7 +3,8 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import OpenAIv4 from 'openai-v4';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { setupRecorder } from '../src/index.js';
+import { setupServer } from 'msw/node';
+import { drainMockedResponses, recorderHandlers, setupRecorder } from '../src/index.js';
 import { tempDir } from './support/fixtures.js';
 import { closeRecorders, recorder } from './support/recorder.js';
 import { startUpstream, type Upstream } from './support/upstream.js';
@@ -172,6 +173,23 @@ describe('several recorders', () => {
     const error = await client().chat.completions.create(ask('not recorded')).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     expect(upstream.requests).toHaveLength(1);
+  });
+});
+
+describe('recorderHandlers', () => {
+  it("records through a user's own MSW server, and settled() waits for the file", async () => {
+    const dir = await tempDir();
+    const handlers = recorderHandlers({ mode: 'record', dir });
+    const server = setupServer(...handlers);
+    drainMockedResponses(server);
+    server.listen();
+    try {
+      expect(await streamText(await client().chat.completions.create(ask('my own server')))).toBe('my own server');
+      await handlers.settled();
+      expect(await recordings(dir)).toHaveLength(1);
+    } finally {
+      server.close();
+    }
   });
 });
 
