@@ -2,7 +2,7 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from './support/fixtures.js';
-import { ASK, NO_NETWORK, project, recordingsIn, sh, summaryOf } from './support/project.js';
+import { ASK, NO_NETWORK, project, recordingsIn, sh, SUITES, summaryOf, testIdsByQuestion } from './support/project.js';
 import { startUpstream } from './support/upstream.js';
 
 const EARTH = 'seeds/004_93e64aa372a341f8.json';
@@ -14,6 +14,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.js'],
+    globals: true,
     setupFiles: [${JSON.stringify(NO_NETWORK)}, 'llm-vcr/vitest'],
     ${globalSetup ? "globalSetup: ['llm-vcr/vitest/global-setup']," : ''}
     provide: { llmVcr: ${options} },
@@ -22,28 +23,7 @@ export default defineConfig({
 `;
 }
 
-const CHAT_TESTS = `
-import { describe, expect, test } from 'vitest';
-import { ask } from './ask.js';
 
-describe('chat', () => {
-  test('says hello', async () => {
-    expect(await ask('hello')).toMatch(/: hello$/);
-  });
-  test('says bye', async () => {
-    expect(await ask('bye')).toMatch(/: bye$/);
-  });
-});
-`;
-
-const QUOTED_TEST = `
-import { expect, test } from 'vitest';
-import { ask } from '../ask.js';
-
-test('asks about "quotes" (and parens)', async () => {
-  expect(await ask('quotes')).toMatch(/: quotes$/);
-});
-`;
 
 describe('llm-vcr/vitest with llm-vcr/vitest/global-setup', () => {
   it('stamps recordings with their test, and sums up the run: misses with the command that records them, unused recordings', async () => {
@@ -51,8 +31,8 @@ describe('llm-vcr/vitest with llm-vcr/vitest/global-setup', () => {
     const dir = await project({
       'vitest.config.js': config(),
       'tests/ask.js': ASK,
-      'tests/chat.test.js': CHAT_TESTS,
-      'tests/[id]/quoted.test.js': QUOTED_TEST,
+      'tests/chat.test.js': SUITES['tests/chat.test.js'],
+      'tests/[id]/quoted.test.js': SUITES['tests/[id]/quoted.test.js'],
     });
     const recordings = path.join(dir, 'recordings');
 
@@ -93,24 +73,12 @@ describe('llm-vcr/vitest with llm-vcr/vitest/global-setup', () => {
     const dir = await project({
       'vitest.config.js': config(),
       'tests/ask.js': ASK,
-      'tests/pair.test.js': `
-import { describe, expect, test } from 'vitest';
-import { ask } from './ask.js';
-
-describe('pair', () => {
-  test.concurrent('first', async () => {
-    expect(await ask('one')).toMatch(/one$/);
-  });
-  test.concurrent('second', async () => {
-    expect(await ask('two')).toMatch(/two$/);
-  });
-});
-`,
+      'tests/pair.test.js': SUITES['tests/pair.test.js'],
     });
     const ran = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
     expect(ran.output).toContain('llm-vcr: 0 replayed, 2 recorded, 0 missed');
     expect(ran.code).toBe(0);
-    const byText = Object.fromEntries((await recordingsIn(path.join(dir, 'recordings'))).map(({ text, testId }) => [text.replace(/^echo \d: /, ''), testId]));
+    const byText = await testIdsByQuestion(path.join(dir, 'recordings'));
     expect(byText).toEqual({ one: 'tests/pair.test.js > pair > first', two: 'tests/pair.test.js > pair > second' });
   }, 30_000);
 });
@@ -121,37 +89,12 @@ describe('llm-vcr/vitest in hooks', () => {
     const dir = await project({
       'vitest.config.js': config(),
       'tests/ask.js': ASK,
-      'tests/hooks.test.js': `
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { ask } from './ask.js';
-
-afterAll(async () => {
-  await ask('teardown');
-});
-
-describe('A', () => {
-  beforeEach(async () => {
-    await ask('before a');
-  });
-  test('a', async () => {
-    expect(await ask('a')).toMatch(/a$/);
-  });
-});
-
-describe('B', () => {
-  beforeAll(async () => {
-    await ask('setup b');
-  });
-  test('b', async () => {
-    expect(await ask('b')).toMatch(/b$/);
-  });
-});
-`,
+      'tests/hooks.test.js': SUITES['tests/hooks.test.js'],
     });
     const ran = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
     expect(ran.output).toContain('llm-vcr: 0 replayed, 5 recorded, 0 missed');
     expect(ran.code).toBe(0);
-    const byText = Object.fromEntries((await recordingsIn(path.join(dir, 'recordings'))).map(({ text, testId }) => [text.replace(/^echo \d: /, ''), testId]));
+    const byText = await testIdsByQuestion(path.join(dir, 'recordings'));
     expect(byText).toEqual({
       'before a': 'tests/hooks.test.js > A > a',
       a: 'tests/hooks.test.js > A > a',

@@ -116,3 +116,72 @@ export async function ask(content) {
   return text;
 }
 `;
+
+/**
+ * Test files for the projects, the same for both runners: they use the runner's globals
+ * (vitest's `globals: true`), so each runner's test shows what differs in its own setup only.
+ */
+export const SUITES = {
+  'tests/chat.test.js': `
+import { ask } from './ask.js';
+
+describe('chat', () => {
+  test('says hello', async () => {
+    expect(await ask('hello')).toMatch(/: hello$/);
+  });
+  test('says bye', async () => {
+    expect(await ask('bye')).toMatch(/: bye$/);
+  });
+});
+`,
+  // Brackets in the path (a Next.js route, say) and quotes and parens in the name, for the record command.
+  'tests/[id]/quoted.test.js': `
+import { ask } from '../ask.js';
+
+test('asks about "quotes" (and parens)', async () => {
+  expect(await ask('quotes')).toMatch(/: quotes$/);
+});
+`,
+  'tests/pair.test.js': `
+import { ask } from './ask.js';
+
+describe('pair', () => {
+  test.concurrent('first', async () => {
+    expect(await ask('one')).toMatch(/one$/);
+  });
+  test.concurrent('second', async () => {
+    expect(await ask('two')).toMatch(/two$/);
+  });
+});
+`,
+  'tests/hooks.test.js': `
+import { ask } from './ask.js';
+
+afterAll(async () => {
+  await ask('teardown');
+});
+
+describe('A', () => {
+  beforeEach(async () => {
+    await ask('before a');
+  });
+  test('a', async () => {
+    expect(await ask('a')).toMatch(/a$/);
+  });
+});
+
+describe('B', () => {
+  beforeAll(async () => {
+    await ask('setup b');
+  });
+  test('b', async () => {
+    expect(await ask('b')).toMatch(/b$/);
+  });
+});
+`,
+};
+
+/** What the project's recordings answered, by the question asked (the upstream numbers its answers). */
+export async function testIdsByQuestion(dir: string): Promise<Record<string, string | null>> {
+  return Object.fromEntries((await recordingsIn(dir)).map(({ text, testId }) => [text.replace(/^echo \d+: /, ''), testId]));
+}
