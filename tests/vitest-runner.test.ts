@@ -92,12 +92,13 @@ describe('llm-vcr/vitest in hooks', () => {
       'tests/hooks.test.js': SUITES['tests/hooks.test.js'],
     });
     const ran = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
-    expect(ran.output).toContain('llm-vcr: 0 replayed, 5 recorded, 0 missed');
+    expect(ran.output).toContain('llm-vcr: 0 replayed, 6 recorded, 0 missed');
     expect(ran.code).toBe(0);
     const byText = await testIdsByQuestion(path.join(dir, 'recordings'));
     expect(byText).toEqual({
       'before a': 'tests/hooks.test.js > A > a',
       a: 'tests/hooks.test.js > A > a',
+      'after a': 'tests/hooks.test.js > A > a',
       'setup b': null,
       b: 'tests/hooks.test.js > B > b',
       teardown: null,

@@ -26,19 +26,24 @@ const log = run && runLogWriter(run);
 
 // Concurrent tests of a file interleave their requests and share one expect state, so a
 // request learns its test from its async context, entered before each test's hooks and body.
+// The context outlives the test, into hooks that run later (a later describe's beforeAll, the
+// file's afterAll), so a test names requests only from its beforeEach to its afterEach.
 const tests = new AsyncLocalStorage<Task>();
+const running = new WeakSet<Task>();
 let file: Task['file'] | undefined;
-beforeEach((context) => {
-  file = context.task.file;
-  tests.enterWith(context.task);
+beforeEach(({ task, onTestFinished }) => {
+  file = task.file;
+  running.add(task);
+  onTestFinished(() => {
+    running.delete(task);
+  });
+  tests.enterWith(task);
 });
 
 const recorder = startRecorder(run?.options ?? resolveOptions(inject('llmVcr')), {
-  // The context outlives its test, into hooks that run later (a later describe's beforeAll,
-  // the file's afterAll): only a test still running names the request.
   currentTest: () => {
     const task = tests.getStore();
-    return task?.result?.state === 'run' ? infoOf(task) : undefined;
+    return task && running.has(task) ? infoOf(task) : undefined;
   },
   onEvent: log?.event,
 });

@@ -165,6 +165,9 @@ describe('A', () => {
   beforeEach(async () => {
     await ask('before a');
   });
+  afterEach(async () => {
+    await ask('after a');
+  });
   test('a', async () => {
     expect(await ask('a')).toMatch(/a$/);
   });
