@@ -87,16 +87,17 @@ describe('llm-vcr/jest in hooks', () => {
       'tests/hooks.test.js': SUITES['tests/hooks.test.js'],
     });
     const ran = await sh(dir, 'jest', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
-    expect(summaryOf(ran.output)[0]).toBe('llm-vcr: 0 replayed, 6 recorded, 0 missed (mode record, dir recordings)');
+    expect(summaryOf(ran.output)[0]).toBe('llm-vcr: 0 replayed, 7 recorded, 0 missed (mode record, dir recordings)');
     expect(ran.code).toBe(0);
     const byText = await testIdsByQuestion(path.join(dir, 'recordings'));
     expect(byText).toEqual({
-      'before a': null,
+      'before a': 'tests/hooks.test.js > A > a',
       a: 'tests/hooks.test.js > A > a',
-      'after a': null,
+      'after a': 'tests/hooks.test.js > A > a',
       'setup b': null,
       b: 'tests/hooks.test.js > B > b',
       teardown: null,
+      late: null,
     });
   }, 30_000);
 });

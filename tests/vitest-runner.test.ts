@@ -92,7 +92,7 @@ describe('llm-vcr/vitest in hooks', () => {
       'tests/hooks.test.js': SUITES['tests/hooks.test.js'],
     });
     const ran = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
-    expect(ran.output).toContain('llm-vcr: 0 replayed, 6 recorded, 0 missed');
+    expect(ran.output).toContain('llm-vcr: 0 replayed, 7 recorded, 0 missed');
     expect(ran.code).toBe(0);
     const byText = await testIdsByQuestion(path.join(dir, 'recordings'));
     expect(byText).toEqual({
@@ -102,6 +102,7 @@ describe('llm-vcr/vitest in hooks', () => {
       'setup b': null,
       b: 'tests/hooks.test.js > B > b',
       teardown: null,
+      late: null,
     });
   }, 30_000);
 });

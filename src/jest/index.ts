@@ -17,59 +17,95 @@ import { RUN_ENV } from './run-env.js';
 const run = process.env[RUN_ENV] ? parseRun(JSON.parse(process.env[RUN_ENV]), `${RUN_ENV}, set by llm-vcr/jest/reporter,`) : undefined;
 const file = path.relative(run?.rootDir ?? process.cwd(), expect.getState().testPath ?? '').replaceAll('\\', '/');
 
-const tests = new AsyncLocalStorage<TestInfo>();
+// A request learns its test from its async context: the test's function and its each-hooks
+// run inside one that holds the test. The context outlives the test (a stream left open, a
+// promise nobody awaited), so it names the test only while jest runs it.
+const tests = new AsyncLocalStorage<CircusTest>();
+const running = new WeakMap<CircusTest, TestInfo>();
 
 const recorder = startRecorder(run?.options ?? resolveOptions(), {
-  currentTest: () => tests.getStore(),
+  currentTest: () => {
+    const test = tests.getStore();
+    return test && running.get(test);
+  },
   onEvent: run && runLogWriter(run).event,
 });
 
 const handlers = (globalThis as Record<symbol, unknown>)[Symbol.for('EVENT_HANDLERS')];
-if (Array.isArray(handlers)) handlers.push(circusHandler(tests, file, () => recorder.close()));
+if (Array.isArray(handlers)) handlers.push(circusHandler());
 else afterAll(() => recorder.close());
 
-/** The parts of jest-circus's test and state objects used here. */
+/** The parts of jest-circus's tests, hooks, state and events used here. */
 interface CircusBlock {
   name: string;
   parent?: CircusBlock;
 }
+type CircusFn = (...args: unknown[]) => unknown;
 interface CircusTest extends CircusBlock {
   type: 'test';
-  fn?: (...args: unknown[]) => unknown;
+  fn?: CircusFn;
 }
-type CircusHandler = (
-  event: { name: string; testName?: unknown },
-  state: { currentDescribeBlock: { children: (CircusTest | { type: string })[] } },
-) => Promise<void> | void;
+interface CircusHook {
+  type: string;
+  fn: CircusFn;
+}
+interface CircusState {
+  currentDescribeBlock: { children: (CircusTest | { type: string })[]; hooks: CircusHook[] };
+  currentlyRunningTest: CircusTest | null;
+}
+type CircusEvent = { name: string; test?: CircusTest; testName?: unknown; hookType?: unknown; fn?: unknown };
+type CircusHandler = (event: CircusEvent, state: CircusState) => Promise<void> | void;
 
 /**
  * jest-circus keeps its event handlers in a global array (jest-circus's addEventHandler adds
- * to it), and awaits each. Ours does two things there:
- * - it runs every test's function inside its own async context, which is how a request tells
- *   which test made it, even for `test.concurrent` (jest runs concurrent tests together,
- *   without `beforeEach`, and with one shared `expect.getState().currentTestName`): it sees
- *   each test as it is added, before jest runs it in any mode, and wraps its function;
+ * to it), and awaits each. Ours does three things there:
+ * - it runs every test's function, and every `beforeEach` and `afterEach` hook, inside the
+ *   async context that names the test. A test's function is wrapped as the test is added,
+ *   before jest runs it in any mode, with that test: `test.concurrent` tests run together,
+ *   without `beforeEach`, and share one `expect.getState().currentTestName`. An each-hook is
+ *   shared by the tests below it, so it names the test jest is running when it is called;
+ *   jest runs those one at a time;
+ * - it knows which tests are running, from their start to their end;
  * - it stops interception when the file's run has finished: an `afterAll` of ours would run
  *   before the test file's own `afterAll` hooks (jest runs them in the order declared), and
  *   their LLM calls would reach the network.
  * Without that array (jest 29 kept it private, or a runner other than jest-circus) tests get
  * no id, and interception stops in an `afterAll`.
  */
-function circusHandler(storage: AsyncLocalStorage<TestInfo>, testFile: string, finish: () => Promise<void>): CircusHandler {
+function circusHandler(): CircusHandler {
   return (event, state) => {
-    if (event.name === 'run_finish') return finish();
-    if (event.name !== 'add_test') return;
-    const test = state.currentDescribeBlock.children.at(-1);
-    if (!isTest(test) || test.name !== event.testName || !test.fn) return;
-    const fn = test.fn;
-    const info = testInfo(testFile, namesOf(test), 'npx jest --runTestsByPath');
-    const wrapped = function (this: unknown, ...args: unknown[]) {
-      return storage.run(info, () => fn.apply(this, args));
-    };
-    // jest tells a test that takes a `done` callback by its function's arity.
-    Object.defineProperty(wrapped, 'length', { value: fn.length });
-    test.fn = wrapped;
+    switch (event.name) {
+      case 'add_test': {
+        const test = state.currentDescribeBlock.children.at(-1);
+        if (isTest(test) && test.name === event.testName && test.fn) test.fn = inContext(test.fn, () => test);
+        return;
+      }
+      case 'add_hook': {
+        const hook = state.currentDescribeBlock.hooks.at(-1);
+        if (!hook || hook.fn !== event.fn || (hook.type !== 'beforeEach' && hook.type !== 'afterEach')) return;
+        hook.fn = inContext(hook.fn, () => state.currentlyRunningTest ?? undefined);
+        return;
+      }
+      case 'test_start':
+        if (event.test) running.set(event.test, testInfo(file, namesOf(event.test), 'npx jest --runTestsByPath'));
+        return;
+      case 'test_done':
+        if (event.test) running.delete(event.test);
+        return;
+      case 'run_finish':
+        return recorder.close();
+    }
   };
+}
+
+/** `fn`, run in the context of the test `testOf` names when it is called; jest tells a function that takes a `done` callback by its arity. */
+function inContext(fn: CircusFn, testOf: () => CircusTest | undefined): CircusFn {
+  const wrapped = function (this: unknown, ...args: unknown[]) {
+    const test = testOf();
+    return test ? tests.run(test, () => fn.apply(this, args)) : fn.apply(this, args);
+  };
+  Object.defineProperty(wrapped, 'length', { value: fn.length });
+  return wrapped;
 }
 
 function isTest(child: { type: string } | undefined): child is CircusTest {

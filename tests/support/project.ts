@@ -157,8 +157,14 @@ describe('pair', () => {
   'tests/hooks.test.js': `
 import { ask } from './ask.js';
 
+// Started by test a, in its async context, but asked only once every test has finished.
+let release;
+let late;
+
 afterAll(async () => {
   await ask('teardown');
+  release();
+  await late;
 });
 
 describe('A', () => {
@@ -169,6 +175,7 @@ describe('A', () => {
     await ask('after a');
   });
   test('a', async () => {
+    late = new Promise((resolve) => (release = resolve)).then(() => ask('late'));
     expect(await ask('a')).toMatch(/a$/);
   });
 });
