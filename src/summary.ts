@@ -28,19 +28,30 @@ export async function formatSummary(log: RunLog, { options, wholeSuite, cwd }: S
   if (count('passed-through') > 0) counts.push(`${count('passed-through')} live`);
   const lines = [`llm-vcr: ${counts.join(', ')} (mode ${options.mode}, dir ${shown(options.dir, cwd)})`];
 
-  for (const event of unique(log.events.filter((event) => event.type === 'missed'))) {
+  const missed = unique(log.events.filter((event) => event.type === 'missed'));
+  for (const event of missed.slice(0, LISTED)) {
     lines.push(`  missed ${describe(event)} in ${event.test?.id ?? 'no test (a hook or module scope)'}`);
     lines.push(`    record it: ${recordCommand(options, event.test?.command)}`);
   }
-  for (const event of unique(log.events.filter((event) => event.type === 'invalid'))) {
+  if (missed.length > LISTED) lines.push(`  ... and ${missed.length - LISTED} more missed; record them all: ${recordCommand(options)}`);
+  const broken = unique(log.events.filter((event) => event.type === 'invalid'));
+  for (const event of broken.slice(0, LISTED)) {
     lines.push(`  broken ${shown(event.file ?? '?', cwd)}${event.test ? ` in ${event.test.id}` : ''}`);
   }
+  if (broken.length > LISTED) lines.push(`  ... and ${broken.length - LISTED} more broken`);
   if (wholeSuite && options.mode !== 'live') {
     for (const file of await unusedRecordings(log, options.dir)) lines.push(`  unused ${shown(file, cwd)}`);
   }
   if (log.unreadable > 0) lines.push(`  (${log.unreadable} event lines from workers could not be read)`);
   return lines.join('\n');
 }
+
+/**
+ * Misses and broken recordings listed at most: each failed test's error says the same in full,
+ * and a suite pointed at the wrong directory would otherwise bury the report. Unused
+ * recordings are all listed: nothing else names them, and they are the ones to delete.
+ */
+const LISTED = 10;
 
 function describe(event: RecorderEvent): string {
   return `${event.method} ${event.endpoint}${event.model ? ` (model "${event.model}")` : ''}`;

@@ -92,6 +92,22 @@ describe('summary', () => {
     expect(filtered).not.toContain('unused');
   });
 
+  it('lists ten misses and ten broken recordings, then how many more and the command that records them all', async () => {
+    const dir = await tempDir();
+    const current = await run(dir);
+    const log = runLogWriter(current);
+    for (let i = 1; i <= 12; i++) {
+      const test = { id: `t > ${i}`, command: `npx vitest run t -t '^${i}$'` };
+      log.event(event('missed', { key: `k${i}`, test }));
+      log.event(event('invalid', { key: `b${i}`, file: path.join(dir, `broken-${i}.json`), test }));
+    }
+    const lines = (await formatSummary(await readRunLog(current), { options: current.options, wholeSuite: false, cwd: dir })).split('\n');
+    expect(lines.filter((line) => line.startsWith('  missed '))).toHaveLength(10);
+    expect(lines.filter((line) => line.startsWith('  broken '))).toHaveLength(10);
+    expect(lines).toContain('  ... and 2 more missed; record them all: LLM_VCR_MODE=record-if-missing npm test');
+    expect(lines).toContain('  ... and 2 more broken');
+  });
+
   it('in live mode counts live calls and lists nothing as unused', async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'old.json'), '{}');
