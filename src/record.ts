@@ -101,7 +101,10 @@ function jsonRecording(text: string, status: number, context: RecordContext): Re
 function errorRecording(text: string, upstream: Response, context: RecordContext): Recording | undefined {
   if (!context.recordErrors.has(upstream.status)) return undefined;
   const parsed = parseObject(text);
-  const body = parsed && 'error' in parsed ? parsed.error : (parsed ?? text);
+  // `body` as the Python SDK, and so llama-stack, holds it: the inner error of OpenAI's
+  // `{"error": ...}`, else the whole answer (a proxy's `{"detail": ...}`, plain text).
+  const wrapped = parsed !== undefined && 'error' in parsed;
+  const body = wrapped ? parsed.error : (parsed ?? text);
   const message = (body as { message?: unknown } | null)?.message;
   return build(context, {
     body: null,
@@ -112,6 +115,8 @@ function errorRecording(text: string, upstream: Response, context: RecordContext
       status_code: upstream.status,
       body,
       message: `Error code: ${upstream.status} - ${typeof message === 'string' ? message : upstream.statusText}`,
+      // Marked, so replay serves the whole answer as it came instead of wrapping it as an inner error.
+      ...(wrapped ? {} : { wrapped: false }),
     },
   });
 }

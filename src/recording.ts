@@ -24,6 +24,8 @@ const ExceptionData = z.looseObject({
   status_code: z.number().int().min(400).max(599),
   body: z.unknown(),
   message: z.string().optional(),
+  /** llm-vcr's addition: false when the upstream's answer was `body` itself, not `{"error": body}`. */
+  wrapped: z.boolean().optional(),
 });
 
 const RecordedResponse = z.looseObject({

@@ -1,4 +1,4 @@
-import { HttpResponse } from 'msw';
+import { HttpResponse, type JsonBodyType } from 'msw';
 import { encodeEvent, DONE } from './sse.js';
 import type { Recording, SdkObject } from './recording.js';
 
@@ -18,8 +18,11 @@ export interface Pacing {
 export function replay(recording: Recording, pacing: Pacing): Response {
   const { response } = recording;
   if (response.is_exception && response.exception_data) {
-    const { status_code, body, message } = response.exception_data;
-    return HttpResponse.json({ error: body ?? { message } }, { status: status_code, headers: REPLAY_HEADERS });
+    const { status_code, body, message, wrapped } = response.exception_data;
+    const init = { status: status_code, headers: REPLAY_HEADERS };
+    // `wrapped: false`: the upstream's answer was `body` itself, not OpenAI's `{"error": body}`.
+    if (wrapped === false) return typeof body === 'string' ? HttpResponse.text(body, init) : HttpResponse.json(body as JsonBodyType, init);
+    return HttpResponse.json({ error: body ?? { message } }, init);
   }
   if (response.is_streaming) return streamResponse(eventsOf(recording), waitsOf(recording, pacing.delay), pacing.signal);
   let text = encodedBodies.get(recording);

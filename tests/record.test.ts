@@ -271,6 +271,28 @@ describe('failures while recording', () => {
     expect((replayed as InstanceType<typeof OpenAI.APIError>).error).toEqual((live as InstanceType<typeof OpenAI.APIError>).error);
   });
 
+  it.each([
+    ['JSON that is not { error }', 'proxy-400', { detail: 'bad request' }],
+    ['plain text', 'proxy-400-text', 'bad request'],
+  ])('replays a recorded 400 whose body is %s as the upstream sent it', async (_, model, body) => {
+    const dir = await tempDir();
+    const post = () => fetch(`${upstream.baseURL}/chat/completions`, { method: 'POST', body: JSON.stringify({ model, messages: [] }) });
+    const answer = async (response: Response) => ({ status: response.status, type: response.headers.get('content-type'), text: await response.text() });
+    recorder({ mode: 'record', dir, recordErrors: true });
+    const live = await answer(await post());
+    const sdkLive = await client().chat.completions.create(ask('x', model)).catch((thrown: unknown) => thrown);
+    await closeRecorders();
+
+    recorder({ mode: 'replay', dir });
+    expect(await answer(await post())).toEqual(live);
+    const sdkReplayed = await client().chat.completions.create(ask('x', model)).catch((thrown: unknown) => thrown);
+    expect(sdkReplayed).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(sdkReplayed).toMatchObject({ message: (sdkLive as Error).message, error: (sdkLive as InstanceType<typeof OpenAI.APIError>).error });
+    // `body` is what the Python SDK (so llama-stack) would hold: the whole answer, as it has no `error`.
+    const files = await recordings(dir);
+    expect(files.map(({ text }) => JSON.parse(text).response.exception_data)).toContainEqual(expect.objectContaining({ status_code: 400, body, wrapped: false }));
+  });
+
   it('writes nothing when the upstream drops mid-stream, and records on the next run', async () => {
     const dir = await tempDir();
     recorder({ mode: 'record-if-missing', dir });

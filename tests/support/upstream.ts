@@ -9,6 +9,7 @@ import { afterEach } from 'vitest';
  * - `slow`: the same, `gapMs` apart;
  * - `drop`: sends two chunks, then destroys the connection;
  * - `error-<status>`: an OpenAI-style error with that status;
+ * - `proxy-400`, `proxy-400-text`: a 400 that is not OpenAI-style, as a proxy may send: `{ "detail" }`, or plain text;
  * - `echo-auth`: answers with the authorization header it received;
  * - `echo`: answers `echo <n>: <last message>`, n counting requests, so identical requests get
  *   different answers (a recording shows which request it came from);
@@ -108,6 +109,11 @@ async function answer(req: IncomingMessage, res: ServerResponse, body: Body | nu
     return json(res, 200, { object: 'list', data: [{ id: 'gpt-test', object: 'model', created: 1700000000, owned_by: 'test' }] });
   }
   const model: string = body?.model ?? '';
+  if (model === 'proxy-400') return json(res, 400, { detail: 'bad request' });
+  if (model === 'proxy-400-text') {
+    res.writeHead(400, { 'content-type': 'text/plain' });
+    return res.end('bad request');
+  }
   if (model.startsWith('error-')) {
     const status = Number(model.slice('error-'.length));
     return json(res, status, { error: { message: `upstream says ${status}`, type: 'invalid_request_error', param: null, code: `code_${status}` } });
