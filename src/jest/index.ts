@@ -22,6 +22,8 @@ const file = path.relative(run?.rootDir ?? process.cwd(), expect.getState().test
 // promise nobody awaited), so it names the test only while jest runs it.
 const tests = new AsyncLocalStorage<CircusTest>();
 const running = new WeakMap<CircusTest, TestInfo>();
+/** The test jest runs on its own, not concurrently: the one its each-hooks run for. */
+let sequential: CircusTest | undefined;
 
 const recorder = startRecorder(run?.options ?? resolveOptions(), {
   currentTest: () => {
@@ -43,6 +45,7 @@ interface CircusBlock {
 type CircusFn = (...args: unknown[]) => unknown;
 interface CircusTest extends CircusBlock {
   type: 'test';
+  concurrent?: boolean;
   fn?: CircusFn;
 }
 interface CircusHook {
@@ -50,10 +53,9 @@ interface CircusHook {
   fn: CircusFn;
 }
 interface CircusState {
-  currentDescribeBlock: { children: (CircusTest | { type: string })[]; hooks: CircusHook[] };
-  currentlyRunningTest: CircusTest | null;
+  currentDescribeBlock: { children: (CircusTest | { type: string })[] };
 }
-type CircusEvent = { name: string; test?: CircusTest; testName?: unknown; hookType?: unknown; fn?: unknown };
+type CircusEvent = { name: string; test?: CircusTest; testName?: unknown; hook?: CircusHook };
 type CircusHandler = (event: CircusEvent, state: CircusState) => Promise<void> | void;
 
 /**
@@ -62,9 +64,10 @@ type CircusHandler = (event: CircusEvent, state: CircusState) => Promise<void> |
  * - it runs every test's function, and every `beforeEach` and `afterEach` hook, inside the
  *   async context that names the test. A test's function is wrapped as the test is added,
  *   before jest runs it in any mode, with that test: `test.concurrent` tests run together,
- *   without `beforeEach`, and share one `expect.getState().currentTestName`. An each-hook is
- *   shared by the tests below it, so it names the test jest is running when it is called;
- *   jest runs those one at a time;
+ *   without each-hooks, and share one `expect.getState().currentTestName`. An each-hook is
+ *   shared by the tests below it, so it names the test jest runs on its own when the hook is
+ *   called (jest 30.0 and 30.1 start concurrent tests early, so circus's own
+ *   `currentlyRunningTest` may name one of those);
  * - it knows which tests are running, from their start to their end;
  * - it stops interception when the file's run has finished: an `afterAll` of ours would run
  *   before the test file's own `afterAll` hooks (jest runs them in the order declared), and
@@ -73,24 +76,32 @@ type CircusHandler = (event: CircusEvent, state: CircusState) => Promise<void> |
  * no id, and interception stops in an `afterAll`.
  */
 function circusHandler(): CircusHandler {
+  const wrapped = new WeakSet<CircusFn>();
   return (event, state) => {
+    const { test, hook } = event;
     switch (event.name) {
       case 'add_test': {
-        const test = state.currentDescribeBlock.children.at(-1);
-        if (isTest(test) && test.name === event.testName && test.fn) test.fn = inContext(test.fn, () => test);
+        const added = state.currentDescribeBlock.children.at(-1);
+        if (isTest(added) && added.name === event.testName && added.fn) added.fn = inContext(added.fn, () => added);
         return;
       }
-      case 'add_hook': {
-        const hook = state.currentDescribeBlock.hooks.at(-1);
-        if (!hook || hook.fn !== event.fn || (hook.type !== 'beforeEach' && hook.type !== 'afterEach')) return;
-        hook.fn = inContext(hook.fn, () => state.currentlyRunningTest ?? undefined);
+      // Wrapped when first called rather than when added, so that hooks added before ours are too.
+      case 'hook_start':
+        if (hook && (hook.type === 'beforeEach' || hook.type === 'afterEach') && !wrapped.has(hook.fn)) {
+          hook.fn = inContext(hook.fn, () => sequential);
+          wrapped.add(hook.fn);
+        }
         return;
-      }
       case 'test_start':
-        if (event.test) running.set(event.test, testInfo(file, namesOf(event.test), 'npx jest --runTestsByPath'));
+        if (!test) return;
+        running.set(test, testInfo(file, namesOf(test), 'npx jest --runTestsByPath'));
+        if (!test.concurrent) sequential = test;
         return;
       case 'test_done':
-        if (event.test) running.delete(event.test);
+      case 'test_skip':
+      case 'test_todo':
+        if (test) running.delete(test);
+        if (test === sequential) sequential = undefined;
         return;
       case 'run_finish':
         return recorder.close();
