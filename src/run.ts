@@ -1,5 +1,5 @@
-import { appendFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,9 +24,12 @@ export const RunSchema = z.object({
 
 export type Run = z.infer<typeof RunSchema>;
 
-export async function createRun(options: ResolvedOptions, rootDir: string): Promise<Run> {
-  const log = await mkdtemp(path.join(tmpdir(), 'llm-vcr-run-'));
-  return { options, log, rootDir };
+/**
+ * A new run. Its directory is made by the first worker that writes to it, so a run that ends
+ * before any test (no test files found, a config error) leaves nothing behind.
+ */
+export function createRun(options: ResolvedOptions, rootDir: string): Run {
+  return { options, log: path.join(tmpdir(), `llm-vcr-run-${randomUUID()}`), rootDir };
 }
 
 /** A run handed over by the main process; `from` names where it came from, for the error. */
@@ -34,6 +37,11 @@ export function parseRun(value: unknown, from: string): Run {
   const parsed = RunSchema.safeParse(value);
   if (!parsed.success) throw new TypeError(`llm-vcr: ${from} does not describe a test run: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** Forget what the workers logged so far: a watch-mode rerun starts a new summary. */
+export async function clearRun(run: Run): Promise<void> {
+  for (const name of await logFiles(run)) await rm(path.join(run.log, name), { force: true });
 }
 
 export function removeRun(run: Run): Promise<void> {
@@ -65,10 +73,15 @@ export interface RunLogWriter {
  */
 export function runLogWriter(run: Run): RunLogWriter {
   const file = path.join(run.log, `${process.pid}-${threadId}-${randomUUID()}.jsonl`);
+  let made = false;
   let failed = false;
   // Only the summary depends on the log: a failure to write it must not fail the LLM call.
   const append = (line: z.infer<typeof Line>) => {
     try {
+      if (!made) {
+        mkdirSync(run.log, { recursive: true });
+        made = true;
+      }
       appendFileSync(file, `${JSON.stringify(line)}\n`);
     } catch (error) {
       if (!failed) console.warn(`llm-vcr: the run summary will be incomplete: cannot write ${file}: ${(error as Error).message}`);
@@ -83,8 +96,7 @@ export function runLogWriter(run: Run): RunLogWriter {
 
 export async function readRunLog(run: Run): Promise<RunLog> {
   const log: RunLog = { events: [], filesDone: new Set(), unreadable: 0 };
-  const names = (await readdir(run.log)).filter((name) => name.endsWith('.jsonl')).sort();
-  for (const name of names) {
+  for (const name of await logFiles(run)) {
     for (const text of (await readFile(path.join(run.log, name), 'utf8')).split('\n')) {
       if (text === '') continue;
       const parsed = Line.safeParse(parseJson(text));
@@ -94,6 +106,15 @@ export async function readRunLog(run: Run): Promise<RunLog> {
     }
   }
   return log;
+}
+
+/** The workers' log files, in a stable order; none before any worker wrote. */
+async function logFiles(run: Run): Promise<string[]> {
+  const names = await readdir(run.log).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  return names.filter((name) => name.endsWith('.jsonl')).sort();
 }
 
 function parseJson(text: string): unknown {

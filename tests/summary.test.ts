@@ -1,9 +1,9 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RecorderEvent } from '../src/events.js';
 import { resolveOptions } from '../src/options.js';
-import { createRun, parseRun, readRunLog, removeRun, runLogWriter, type Run } from '../src/run.js';
+import { clearRun, createRun, parseRun, readRunLog, removeRun, runLogWriter, type Run } from '../src/run.js';
 import { formatSummary } from '../src/summary.js';
 import { shellQuote, testInfo } from '../src/test-info.js';
 import { tempDir } from './support/fixtures.js';
@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 async function run(dir: string, mode: 'replay' | 'live' = 'replay') {
-  const created = await createRun(resolveOptions({ dir, mode }, {}), dir);
+  const created = createRun(resolveOptions({ dir, mode }, {}), dir);
   runs.push(created);
   return created;
 }
@@ -45,16 +45,28 @@ describe('run log', () => {
 
   it('warns once, and lets the call go on, when the log cannot be written', async () => {
     const current = await run(await tempDir());
-    await removeRun(current);
+    // A directory that cannot be made: a file stands where its parent would.
+    const file = path.join(await tempDir(), 'a-file');
+    await writeFile(file, '');
+    const unwritable = { ...current, log: path.join(file, 'run') };
     const warnings = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const writer = runLogWriter(current);
+      const writer = runLogWriter(unwritable);
       writer.event(event('replayed'));
       writer.fileDone('/project/tests/a.test.ts');
-      expect(warnings.mock.calls.map(([message]) => String(message))).toEqual([expect.stringMatching(/^llm-vcr: the run summary will be incomplete: cannot write .*ENOENT/)]);
+      expect(warnings.mock.calls.map(([message]) => String(message))).toEqual([expect.stringMatching(/^llm-vcr: the run summary will be incomplete: cannot write .*ENOTDIR/)]);
     } finally {
       warnings.mockRestore();
     }
+  });
+
+  it('leaves nothing on disk for a run in which no worker wrote, and reads it as empty', async () => {
+    const current = await run(await tempDir());
+    expect(await readRunLog(current)).toEqual({ events: [], filesDone: new Set(), unreadable: 0 });
+    await expect(stat(current.log)).rejects.toThrow(/ENOENT/);
+    runLogWriter(current).event(event('replayed'));
+    await clearRun(current);
+    expect((await readRunLog(current)).events).toEqual([]);
   });
 
   it('rejects a run handed over in the wrong shape, saying where it came from', () => {

@@ -1,4 +1,4 @@
-import { copyFile } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from './support/fixtures.js';
@@ -81,6 +81,63 @@ describe('llm-vcr/vitest with llm-vcr/vitest/global-setup', () => {
     const byText = await testIdsByQuestion(path.join(dir, 'recordings'));
     expect(byText).toEqual({ one: 'tests/pair.test.js > pair > first', two: 'tests/pair.test.js > pair > second' });
   }, 30_000);
+});
+
+describe('llm-vcr/vitest/global-setup with projects', () => {
+  it('prints one summary for all projects, names the project in commands, and lists unused recordings only after a run of every project', async () => {
+    const upstream = await startUpstream();
+    const dir = await project({
+      'vitest.config.js': `
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    globals: true,
+    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'llm-vcr/vitest'],
+    globalSetup: ['llm-vcr/vitest/global-setup'],
+    provide: { llmVcr: { dir: 'recordings' } },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['tests/unit/*.test.js'] } },
+      { extends: true, test: { name: 'int tests', include: ['tests/int/*.test.js'] } },
+    ],
+  },
+});
+`,
+      'tests/ask.js': ASK,
+      'tests/unit/a.test.js': `import { ask } from '../ask.js';\ntest('a', async () => expect(await ask('a')).toMatch(/a$/));\n`,
+      'tests/int/b.test.js': `import { ask } from '../ask.js';\ntest('b', async () => expect(await ask('b')).toMatch(/b$/));\n`,
+    });
+    const recordings = path.join(dir, 'recordings');
+    const summaries = (output: string) => output.match(/^llm-vcr: \d+ replayed.*$/gm);
+
+    const recorded = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
+    expect(summaries(recorded.output)).toEqual(['llm-vcr: 0 replayed, 2 recorded, 0 missed (mode record-if-missing, dir recordings)']);
+    const fromB = (await recordingsIn(recordings)).find(({ text }) => text.endsWith(': b'))!;
+    await rm(path.join(recordings, fromB.file));
+    await copyFile(path.join(FIXTURES, EARTH), path.join(recordings, 'earth.json'));
+
+    const missed = await sh(dir, 'vitest run');
+    const command = `npx vitest run --project 'int tests' tests/int/b.test.js -t '^b$'`;
+    expect(summaryOf(missed.output)).toEqual([
+      'llm-vcr: 1 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
+      '  missed POST /v1/chat/completions (model "echo") in tests/int/b.test.js > b',
+      `    record it: LLM_VCR_MODE=record-if-missing ${command}`,
+    ]);
+    expect(summaries((await sh(dir, `LLM_VCR_MODE=record-if-missing ${command}`, { UPSTREAM_URL: upstream.baseURL })).output)).toEqual([
+      'llm-vcr: 0 replayed, 1 recorded, 0 missed (mode record-if-missing, dir recordings)',
+    ]);
+
+    const green = await sh(dir, 'vitest run');
+    expect(green.code).toBe(0);
+    expect(summaries(green.output)).toHaveLength(1);
+    expect(summaryOf(green.output)).toEqual(['llm-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)', '  unused recordings/earth.json']);
+    // Filters that vitest folds into its config, where they look like the suite's own settings.
+    for (const filter of ['--project unit', "--exclude 'tests/int/**'"]) {
+      const filtered = await sh(dir, `vitest run ${filter}`);
+      expect(filtered.code, filter).toBe(0);
+      expect(summaryOf(filtered.output), filter).toEqual(['llm-vcr: 1 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
+    }
+  }, 90_000);
 });
 
 describe('llm-vcr/vitest in hooks', () => {

@@ -6,6 +6,7 @@
  * into one summary. A reporter rather than a globalSetup, because jest allows one
  * globalSetup per project and a suite may already have its own.
  */
+import { mayFilter } from '../command-line.js';
 import { resolveOptions, type ResolvedOptions } from '../options.js';
 import { createRun, readRunLog, removeRun, type Run } from '../run.js';
 import { formatSummary } from '../summary.js';
@@ -44,8 +45,8 @@ export default class LlmVcrReporter {
     this.#options = resolveOptions(reporterOptions);
   }
 
-  async onRunStart(): Promise<void> {
-    this.#run = await createRun(this.#options, this.#config.rootDir);
+  onRunStart(): void {
+    this.#run = createRun(this.#options, this.#config.rootDir);
     process.env[RUN_ENV] = JSON.stringify(this.#run);
   }
 
@@ -67,10 +68,22 @@ export default class LlmVcrReporter {
   }
 }
 
+/** jest's flags that never change which tests run (see mayFilter); the rest may. */
+const HARMLESS = new Set([
+  'ci', 'runInBand', 'i', 'maxWorkers', 'w', 'maxConcurrency', 'config', 'c', 'coverage',
+  'collectCoverage', 'coverageProvider', 'coverageDirectory', 'coverageReporters', 'silent',
+  'verbose', 'colors', 'color', 'json', 'outputFile', 'useStderr', 'detectOpenHandles', 'forceExit',
+  'cache', 'logHeapUsage', 'passWithNoTests', 'reporters', 'testTimeout', 'workerIdleMemoryLimit',
+  'watchman', 'errorOnDeprecated', 'randomize', 'seed', 'showSeed', 'testLocationInResults',
+  'openHandlesTimeout', 'expand', 'e', 'notify', 'injectGlobals', 'detectLeaks', 'updateSnapshot',
+  'u', 'bail', 'b', 'workerThreads', 'waitForUnhandledRejections',
+]);
+
 function filtered(config: JestGlobalConfig): boolean {
   const pathPatterns = Array.isArray(config.testPathPatterns) ? config.testPathPatterns : (config.testPathPatterns?.patterns ?? []);
   return Boolean(
-    config.testNamePattern ||
+    mayFilter(process.argv.slice(2), HARMLESS) ||
+      config.testNamePattern ||
       config.nonFlagArgs?.length ||
       pathPatterns.length ||
       config.onlyChanged ||

@@ -9,7 +9,7 @@ import type { TestInfo } from '../events.js';
 import { resolveOptions, type RecorderOptions } from '../options.js';
 import { parseRun, runLogWriter } from '../run.js';
 import { startRecorder } from '../server.js';
-import { testInfo } from '../test-info.js';
+import { shellQuote, testInfo } from '../test-info.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -66,6 +66,6 @@ function infoOf(task: Task): TestInfo {
   const names: string[] = [];
   // The file is a suite too, and its own `file`; its name is the path, not a suite name.
   for (let current: Task | Task['suite'] = task; current && current !== current.file; current = current.suite) names.unshift(current.name);
-  const project = task.file.projectName ? ` --project ${task.file.projectName}` : '';
+  const project = task.file.projectName ? ` --project ${shellQuote(task.file.projectName)}` : '';
   return testInfo(task.file.name.replaceAll('\\', '/'), names, `npx vitest run${project}`);
 }
