@@ -4,14 +4,14 @@ import { expect, it } from 'vitest';
 import { ROOT } from './support/project.js';
 
 /**
- * The README's runner sections quote the examples, which CI runs: a snippet marked
- * `<!-- snippet: examples/... -->` must be that file, character for character.
+ * The README's runner sections quote the examples (which CI runs) and the jest preset: a
+ * snippet marked `<!-- snippet: file -->` must be that file, character for character.
  */
 const QUOTED = [
   'examples/vitest/vitest.config.ts',
   'examples/vitest/tests/chat.test.ts',
   'examples/jest/jest.config.cjs',
-  'examples/jest/babel.config.cjs',
+  'jest-preset.cjs',
   'examples/jest/tests/chat.test.js',
 ];
 
