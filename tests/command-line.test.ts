@@ -1,13 +1,34 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mayFilter } from '../src/command-line.js';
 
-const HARMLESS = new Set(['run', 'maxWorkers', 'color', 'coverage', 'c']);
+/** A command line as the runner's main process sees it: the words after the runner's name. */
+const argv = (command: string) => command.split(' ').slice(1);
 
-it('counts a command line as filtered unless each flag is known to leave the tests alone', () => {
-  expect(mayFilter(['run'], HARMLESS)).toBe(false);
-  // Values and positional words are not flags: the runners report positional filters themselves.
-  expect(mayFilter(['run', '--max-workers=2', '--maxWorkers', '2', '--no-color', '--coverage.enabled', '-c', 'vitest.ci.ts'], HARMLESS)).toBe(false);
-  for (const filter of ['--exclude=tests/slow/**', '--project', '-t', '--testMatch', '--selectProjects', '--shard=1/2', '-ic']) {
-    expect(mayFilter(['run', filter], HARMLESS), filter).toBe(true);
-  }
+describe('mayFilter', () => {
+  it.each([
+    ['vitest', 'vitest run'],
+    ['vitest', 'vitest --run'],
+    ['vitest', 'vitest run --reporter=junit --outputFile=report.xml'],
+    ['vitest', 'vitest run --coverage --coverage.reporter=lcov --max-workers=2 --no-file-parallelism'],
+    ['jest', 'jest --ci --coverage --maxWorkers=50%'],
+    ['jest', 'jest --json --outputFile report.json'],
+    ['jest', 'jest --watchAll=false --runInBand --silent'],
+  ] as const)('%s: `%s` runs every test', (runner, command) => {
+    expect(mayFilter(argv(command), runner)).toBe(false);
+  });
+
+  it.each([
+    ['vitest', 'vitest run --project unit'],
+    ['vitest', 'vitest run --exclude tests/slow/**'],
+    ['vitest', 'vitest run --dir src'],
+    ['vitest', 'vitest run --shard=1/2'],
+    ['vitest', 'vitest run -c vitest.unit.config.ts'],
+    ['jest', 'jest --selectProjects unit'],
+    ['jest', 'jest --testPathIgnorePatterns slow'],
+    ['jest', 'jest --config {"testMatch":["**/unit/**"]}'],
+    ['jest', 'jest -o'],
+    ['jest', 'jest -ic'],
+  ] as const)('%s: `%s` may not', (runner, command) => {
+    expect(mayFilter(argv(command), runner)).toBe(true);
+  });
 });

@@ -1,7 +1,7 @@
-import { copyFile, rm } from 'node:fs/promises';
+import { copyFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES } from './support/fixtures.js';
+import { FIXTURES, tempDir } from './support/fixtures.js';
 import { ASK, NO_NETWORK, project, recordingsIn, sh, SUITES, summaryOf, testIdsByQuestion } from './support/project.js';
 import { startUpstream } from './support/upstream.js';
 
@@ -106,6 +106,8 @@ export default defineConfig({
       'tests/ask.js': ASK,
       'tests/unit/a.test.js': `import { ask } from '../ask.js';\ntest('a', async () => expect(await ask('a')).toMatch(/a$/));\n`,
       'tests/int/b.test.js': `import { ask } from '../ask.js';\ntest('b', async () => expect(await ask('b')).toMatch(/b$/));\n`,
+      // Matched by the root project's default include, run by no project (another runner's spec).
+      'e2e/flow.spec.js': '',
     });
     const recordings = path.join(dir, 'recordings');
     const summaries = (output: string) => output.match(/^llm-vcr: \d+ replayed.*$/gm);
@@ -138,6 +140,31 @@ export default defineConfig({
       expect(summaryOf(filtered.output), filter).toEqual(['llm-vcr: 1 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
     }
   }, 90_000);
+});
+
+describe('llm-vcr/vitest/global-setup next to other global setups', () => {
+  it('prints the summary and leaves nothing behind when another global setup fails to tear down', async () => {
+    const dir = await project({
+      'vitest.config.js': `
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    setupFiles: ['llm-vcr/vitest'],
+    globalSetup: ['llm-vcr/vitest/global-setup', './database.js'],
+  },
+});
+`,
+      // Torn down before ours (vitest tears down in reverse), and fails.
+      'database.js': `export default () => () => { throw new Error('database would not stop'); };\n`,
+      'tests/none.test.js': `import { test } from 'vitest';\ntest('makes no LLM call', () => {});\n`,
+    });
+    const tmp = await tempDir();
+    const ran = await sh(dir, 'vitest run', { TMPDIR: tmp });
+    expect(ran.output).toContain('database would not stop');
+    expect(summaryOf(ran.output)).toEqual(['llm-vcr: 0 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
+    expect((await readdir(tmp)).filter((name) => name.startsWith('llm-vcr-run-'))).toEqual([]);
+  }, 30_000);
 });
 
 describe('llm-vcr/vitest in hooks', () => {

@@ -68,21 +68,10 @@ export default class LlmVcrReporter {
   }
 }
 
-/** jest's flags that never change which tests run (see mayFilter); the rest may. */
-const HARMLESS = new Set([
-  'ci', 'runInBand', 'i', 'maxWorkers', 'w', 'maxConcurrency', 'config', 'c', 'coverage',
-  'collectCoverage', 'coverageProvider', 'coverageDirectory', 'coverageReporters', 'silent',
-  'verbose', 'colors', 'color', 'json', 'outputFile', 'useStderr', 'detectOpenHandles', 'forceExit',
-  'cache', 'logHeapUsage', 'passWithNoTests', 'reporters', 'testTimeout', 'workerIdleMemoryLimit',
-  'watchman', 'errorOnDeprecated', 'randomize', 'seed', 'showSeed', 'testLocationInResults',
-  'openHandlesTimeout', 'expand', 'e', 'notify', 'injectGlobals', 'detectLeaks', 'updateSnapshot',
-  'u', 'bail', 'b', 'workerThreads', 'waitForUnhandledRejections',
-]);
-
 function filtered(config: JestGlobalConfig): boolean {
   const pathPatterns = Array.isArray(config.testPathPatterns) ? config.testPathPatterns : (config.testPathPatterns?.patterns ?? []);
   return Boolean(
-    mayFilter(process.argv.slice(2), HARMLESS) ||
+    mayFilter(process.argv.slice(2), 'jest') ||
       config.testNamePattern ||
       config.nonFlagArgs?.length ||
       pathPatterns.length ||

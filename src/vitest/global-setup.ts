@@ -5,9 +5,9 @@
  * what the workers logged into one summary.
  *
  * vitest sets it up once for every project (the root project included): projects with the
- * same options share one run, and the last teardown prints the summary once.
+ * same options share one run, and the summary is printed once, when vitest closes.
  */
-import type { TestProject } from 'vitest/node';
+import type { TestProject, Vitest } from 'vitest/node';
 import { mayFilter } from '../command-line.js';
 import { resolveOptions } from '../options.js';
 import { clearRun, createRun, readRunLog, removeRun, type Run } from '../run.js';
@@ -19,50 +19,41 @@ interface ProjectsRun {
   projects: TestProject[];
 }
 
-interface Shared {
-  /** A run for each distinct set of options, by their JSON. */
-  runs: Map<string, ProjectsRun>;
-  /** Projects set up and not yet torn down. */
-  open: number;
-}
+/** The runs of one vitest instance, one for each distinct set of options, by their JSON. */
+type Runs = Map<string, ProjectsRun>;
 
 // Kept on globalThis: vitest may import this module once per project.
-const SHARED = Symbol.for('llm-vcr.vitest.global-setup');
-const globals = globalThis as typeof globalThis & { [SHARED]?: Shared };
+const RUNS = Symbol.for('llm-vcr.vitest.global-setup');
+const globals = globalThis as typeof globalThis & { [RUNS]?: WeakMap<Vitest, Runs> };
 
-/** vitest's flags that never change which tests run (see mayFilter); the rest may. */
-const HARMLESS = new Set([
-  'run', 'watch', 'w', 'root', 'r', 'config', 'c', 'reporter', 'outputFile', 'coverage', 'silent',
-  'pool', 'poolOptions', 'maxWorkers', 'minWorkers', 'isolate', 'fileParallelism', 'sequence',
-  'retry', 'bail', 'testTimeout', 'hookTimeout', 'teardownTimeout', 'logHeapUsage', 'color',
-  'clearScreen', 'passWithNoTests', 'allowOnly', 'globals', 'environment', 'mode', 'update', 'u',
-  'hideSkippedTests', 'printConsoleTrace', 'expandSnapshotDiff', 'includeTaskLocation',
-  'maxConcurrency', 'inspect', 'inspectBrk', 'inspectTimeout', 'dangerouslyIgnoreUnhandledErrors',
-  'disableConsoleIntercept', 'slowTestThreshold', 'cache', 'api', 'ui', 'open',
-]);
-
-export default function setup(project: TestProject): () => Promise<void> {
+export default function setup(project: TestProject): void {
   const options = resolveOptions(project.getProvidedContext().llmVcr);
-  const shared = (globals[SHARED] ??= { runs: new Map(), open: 0 });
+  const { vitest } = project;
+  const byVitest = (globals[RUNS] ??= new WeakMap());
+  let runs = byVitest.get(vitest);
+  if (!runs) {
+    const created: Runs = new Map();
+    byVitest.set(vitest, created);
+    // Once, after every project's teardown: a teardown of our own would be skipped when another
+    // global setup's teardown throws, and the summary and the run directory with it.
+    vitest.onClose(async () => {
+      byVitest.delete(vitest);
+      await printSummaries(vitest, [...created.values()]);
+    });
+    runs = created;
+  }
   const id = JSON.stringify(options);
-  let entry = shared.runs.get(id);
-  if (!entry) shared.runs.set(id, (entry = { run: createRun(options, project.config.root), projects: [] }));
+  let entry = runs.get(id);
+  if (!entry) runs.set(id, (entry = { run: createRun(options, project.config.root), projects: [] }));
   entry.projects.push(project);
-  shared.open += 1;
   const { run } = entry;
   project.provide('llmVcrRun', run);
-  // In watch mode vitest tears down only when it exits: the summary is the last run's.
+  // In watch mode vitest closes only when it exits: the summary is the last run's.
   project.onTestsRerun(() => clearRun(run));
-  return async () => {
-    shared.open -= 1;
-    if (shared.open > 0) return;
-    delete globals[SHARED];
-    await printSummaries([...shared.runs.values()]);
-  };
 }
 
-async function printSummaries(runs: ProjectsRun[]): Promise<void> {
-  const filteredByCommand = mayFilter(process.argv.slice(2), HARMLESS);
+async function printSummaries(vitest: Vitest, runs: ProjectsRun[]): Promise<void> {
+  const filteredByCommand = mayFilter(process.argv.slice(2), 'vitest');
   for (const { run, projects } of runs) {
     const log = await readRunLog(run);
     // A run of projects whose tests made no LLM call says nothing, unless there is no other.
@@ -70,12 +61,15 @@ async function printSummaries(runs: ProjectsRun[]): Promise<void> {
       await removeRun(run);
       continue;
     }
-    const testFiles = (await Promise.all(projects.map(async (project) => (await project.globTestFiles()).testFiles))).flat();
+    // The root project is set up even when it only holds the projects, and its own include
+    // may match files that no project runs.
+    const testing = projects.filter((project) => vitest.projects.includes(project));
+    const testFiles = (await Promise.all(testing.map(async (project) => (await project.globTestFiles()).testFiles))).flat();
     // Projects with other options that use the same directory use recordings this run does not know of.
     const sharedDir = runs.some((other) => other.run !== run && other.run.options.dir === run.options.dir);
     // A filter (files, -t, --project, --changed, --shard, a bail) leaves test files unrun or tests skipped.
     const wholeSuite =
-      !filteredByCommand && !sharedDir && !projects[0]!.globalConfig.testNamePattern && testFiles.every((file) => log.filesDone.has(file));
+      !filteredByCommand && !sharedDir && !vitest.config.testNamePattern && testFiles.every((file) => log.filesDone.has(file));
     console.log(await formatSummary(log, { options: run.options, wholeSuite, cwd: process.cwd() }));
     await removeRun(run);
   }
