@@ -29,5 +29,5 @@ done
 
 # --no-save: package.json keeps vitest 4, and the next run installs it afresh.
 echo "== examples/vitest on vitest 3.2"
-(cd examples/vitest && npm install --no-save --no-audit --no-fund vitest@~3.2.0 && npx vitest --version)
+(cd examples/vitest && npm install --no-save --no-audit --no-fund vitest@~3.2.0 && npx vitest --version | grep '^vitest/3\.2\.')
 run_example vitest

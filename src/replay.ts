@@ -20,7 +20,7 @@ export function replay(recording: Recording, pacing: Pacing): Response {
   if (response.is_exception && response.exception_data) {
     const { status_code, body, message, wrapped } = response.exception_data;
     const init = { status: status_code, headers: REPLAY_HEADERS };
-    // `wrapped: false`: the upstream's answer was `body` itself, not OpenAI's `{"error": body}`.
+    // Not OpenAI's own shape (a proxy's error): the SDK must get it as it came, to fail as it did live.
     if (wrapped === false) return typeof body === 'string' ? HttpResponse.text(body, init) : HttpResponse.json(body as JsonBodyType, init);
     return HttpResponse.json({ error: body ?? { message } }, init);
   }

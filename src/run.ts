@@ -79,7 +79,7 @@ export function runLogWriter(run: Run): RunLogWriter {
   const append = (line: z.infer<typeof Line>) => {
     try {
       if (!made) {
-        mkdirSync(run.log, { recursive: true });
+        mkdirSync(run.log, { recursive: true, mode: 0o700 });
         made = true;
       }
       appendFileSync(file, `${JSON.stringify(line)}\n`);
