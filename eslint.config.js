@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/node_modules/', 'examples/*/node_modules/', 'coverage/', '.llm-vcr-tmp-*/'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/node_modules/', 'examples/*/node_modules/', 'coverage/', '.ai-vcr-tmp-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

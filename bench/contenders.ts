@@ -20,7 +20,7 @@ export interface Contender {
   stop(): Promise<void> | void;
 }
 
-export function llmVcr(name: string, mode: 'replay' | 'record', dir: string): Contender {
+export function aiVcr(name: string, mode: 'replay' | 'record', dir: string): Contender {
   let vcr: ReturnType<typeof setupRecorder> | undefined;
   return {
     name,

@@ -62,12 +62,12 @@ export function sseEvents(chunks: object[]): string[] {
   return [...chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`), 'data: [DONE]\n\n'];
 }
 
-/** The key llm-vcr files a recording under, so that the replay rows measure hits. */
+/** The key ai-vcr files a recording under, so that the replay rows measure hits. */
 export function recordingKey(body: ChatBody): string {
   return requestKey({ method: 'POST', endpoint: '/v1/chat/completions', body });
 }
 
-/** Writes `<key>.json` in the llama-stack format that llm-vcr replays. */
+/** Writes `<key>.json` in the llama-stack format that ai-vcr replays. */
 export function writeRecording(dir: string, body: ChatBody, seed: number): void {
   const response = body.stream
     ? { body: streamedAnswer(seed).map((data) => ({ __type__: CHUNK_TYPE, __data__: data })), is_streaming: true }

@@ -9,7 +9,7 @@ export interface Results {
   streamed: { name: string; stats: Stats; roundMedians: number[] }[];
   json: { name: string; stats: Stats; roundMedians: number[] }[];
   cold: { files: number; stats: Stats }[];
-  /** llm-vcr, the MSW bypass floor, direct: in that order. */
+  /** ai-vcr, the MSW bypass floor, direct: in that order. */
   record: { name: string; first: Stats; last: Stats }[];
   memory: { name: string; heap: number; rss: number }[];
 }
@@ -58,7 +58,7 @@ function replayTable(rows: Results['streamed']): string {
 
 function replayTarget(id: TargetId, label: string, rows: Results['streamed']): Target {
   const floor = rows[0]!;
-  const vcr = rows.find(({ name }) => name === 'llm-vcr')!;
+  const vcr = rows.find(({ name }) => name === 'ai-vcr')!;
   const value = vcr.stats.median / floor.stats.median;
   // The spread over rounds tells a real miss from noise around the target.
   const perRound = vcr.roundMedians.map((median, round) => median / floor.roundMedians[round]!);
@@ -69,9 +69,9 @@ function replayTarget(id: TargetId, label: string, rows: Results['streamed']): T
     measured: `${ratio(value)} (rounds ${ratio(Math.min(...perRound))}–${ratio(Math.max(...perRound))}, p95 ${ratio(vcr.stats.p95 / floor.stats.p95)})`,
     met: value <= 1.2,
     gap:
-      `llm-vcr takes ${ms(vcr.stats.median - floor.stats.median)} more per request than the floor (median ${ms(vcr.stats.median)} vs ${ms(floor.stats.median)}). ` +
+      `ai-vcr takes ${ms(vcr.stats.median - floor.stats.median)} more per request than the floor (median ${ms(vcr.stats.median)} vs ${ms(floor.stats.median)}). ` +
       'The floor runs the same MSW interception and openai parsing but never reads the request and serves bytes encoded once up front, ' +
-      "so the whole difference is llm-vcr's own work per request: reading and hashing the request, finding the recording, turning it back into a response.",
+      "so the whole difference is ai-vcr's own work per request: reading and hashing the request, finding the recording, turning it back into a response.",
   };
 }
 
@@ -101,9 +101,9 @@ function targets(results: Results): Target[] {
       measured: `${lag >= 0 ? '+' : '-'}${ms(Math.abs(lag))} (${ms(vcr.first.median)} vs ${ms(direct.first.median)})`,
       met: lag <= 5,
       gap:
-        `The first chunk reaches the caller ${ms(lag)} later through llm-vcr than straight from the upstream (medians). ` +
+        `The first chunk reaches the caller ${ms(lag)} later through ai-vcr than straight from the upstream (medians). ` +
         `Of that, ${ms(mswLag)} is what MSW costs any handler that calls the upstream with \`fetch(bypass(request))\` and returns its response; ` +
-        `the other ${ms(lag - mswLag)} is llm-vcr's own work between intercepting the request and handing the first chunk on.`,
+        `the other ${ms(lag - mswLag)} is ai-vcr's own work between intercepting the request and handing the first chunk on.`,
     },
   ];
 }
@@ -185,19 +185,19 @@ checked against the recorded answer, and the run fails if any replay reaches the
 
 - **MSW handler (floor)**: a hand-written \`http.post\` handler returning SSE (or JSON) bytes encoded once
   up front. It never reads the request, so it is the least any MSW-based replay can cost.
-- **llm-vcr**: \`setupRecorder({ mode: 'replay' })\` on a directory holding the interaction as a recording.
+- **ai-vcr**: \`setupRecorder({ mode: 'replay' })\` on a directory holding the interaction as a recording.
 - **Polly.JS** (adapter-fetch, persister-fs) and **nock back**: each replays a recording it made itself of the
   same interaction earlier in the run (Polly in \`replay\` mode, matching without headers and order; nock back
   in \`lockdown\` with its scopes persisted so one recording answers every repeat). Neither runs on MSW (Polly
   replaces \`fetch\` outright, nock 14 uses its own copy of @mswjs/interceptors), so their ratios set MSW's own
   cost against theirs and can fall below 1.0×. Both hand the whole SSE body over at once.
-- The targets table also gives the range of llm-vcr's ratio over the ${plan.rounds} rounds (each round's median
+- The targets table also gives the range of ai-vcr's ratio over the ${plan.rounds} rounds (each round's median
   over the floor's in the same round), to tell a miss from noise.
 - **Cold start**: ${plan.coldRounds} alternating samples per directory of \`setupRecorder()\`, a new client and
   one streamed replay that is a hit by key; the other recordings are realistic ones with distinct requests.
   Module loading is excluded (the library is imported before timing).
 - **Record mode**: ${plan.recordSamples} interleaved streamed requests each, against an upstream sending 30 chunks
-  5 ms apart: llm-vcr in \`record\` mode, the same client with no interception (direct), and for reference a
+  5 ms apart: ai-vcr in \`record\` mode, the same client with no interception (direct), and for reference a
   hand-written MSW handler returning \`fetch(bypass(request))\`, the least any MSW-based recorder can cost.
 - **Memory**: heap used and RSS after a full gc, before and after ${plan.memoryReplays.toLocaleString('en')} streamed
   replays that follow as many warm-up replays. The floor is the baseline: V8 flushing unused bytecode moves both

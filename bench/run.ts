@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { setupRecorder } from '../src/index.ts';
-import { llmVcr, mswBypassFloor, mswFloor, nockBackReplay, pollyReplay, recordWithNock, recordWithPolly, type Contender } from './contenders.ts';
+import { aiVcr, mswBypassFloor, mswFloor, nockBackReplay, pollyReplay, recordWithNock, recordWithPolly, type Contender } from './contenders.ts';
 import { CHUNKS, chatBody, completionAnswer, recordingKey, sseEvents, streamedAnswer, writeRecording } from './fixtures.ts';
 import { markdownReport, terminalReport, type Results, type RunInfo } from './report.ts';
 import { stats } from './stats.ts';
@@ -19,13 +19,13 @@ if (!globalThis.gc) throw new Error('Run with node --expose-gc (npm run bench do
 const gc = globalThis.gc;
 
 // The library lets these override the options in code; every contender here sets its own mode and dir.
-delete process.env.LLM_VCR_MODE;
-delete process.env.LLM_VCR_DIR;
+delete process.env.AI_VCR_MODE;
+delete process.env.AI_VCR_DIR;
 
 const began = performance.now();
 const [loadAtStart = 0] = os.loadavg();
 const upstream = await startUpstream();
-const work = mkdtempSync(join(os.tmpdir(), 'llm-vcr-bench-'));
+const work = mkdtempSync(join(os.tmpdir(), 'ai-vcr-bench-'));
 
 const streamedBody = chatBody('Benchmark question, streamed', true);
 const jsonBody = chatBody('Benchmark question, not streamed', false);
@@ -120,7 +120,7 @@ async function replayContenders(name: string, contentType: string, parts: string
   await recordWithNock(dir, name, () => call(client()));
   return [
     mswFloor(contentType, parts),
-    llmVcr('llm-vcr', 'replay', dir),
+    aiVcr('ai-vcr', 'replay', dir),
     pollyReplay(dir, name),
     nockBackReplay(dir, name),
   ];
@@ -195,10 +195,10 @@ async function recordMode(): Promise<Results['record']> {
   const dir = join(work, 'record');
   mkdirSync(dir);
   const direct: Contender = { name: 'direct (no interception)', start() {}, stop() {} };
-  const contenders = [llmVcr('llm-vcr (record)', 'record', dir), mswBypassFloor(), direct];
+  const contenders = [aiVcr('ai-vcr (record)', 'record', dir), mswBypassFloor(), direct];
   const perRound = 5;
   const results = await interleaved(contenders, { warmup: 3, rounds: PLAN.recordSamples / perRound, perRound }, 1, timedRecord);
-  if (!existsSync(join(dir, `${recordingKey(streamedBody)}.json`))) throw new Error('llm-vcr in record mode wrote no recording');
+  if (!existsSync(join(dir, `${recordingKey(streamedBody)}.json`))) throw new Error('ai-vcr in record mode wrote no recording');
   return results.map(({ name, samples }) => ({
     name,
     first: stats(samples.map(({ first }) => first)),
@@ -250,7 +250,7 @@ try {
   const cold = await coldStart();
   const record = await recordMode();
   const memory = [
-    await memoryGrowth(llmVcr('llm-vcr', 'replay', join(work, 'streamed'))),
+    await memoryGrowth(aiVcr('ai-vcr', 'replay', join(work, 'streamed'))),
     await memoryGrowth(mswFloor('text/event-stream', sseEvents(expectedChunks))),
   ];
   const results: Results = { streamed, json, cold, record, memory };

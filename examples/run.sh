@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# npm run examples: build and pack llm-vcr as it would be published, then install the tarball
+# npm run examples: build and pack ai-vcr as it would be published, then install the tarball
 # into each example from a clean state and run the example's tests (offline, in replay mode),
-# checking that llm-vcr's run summary is printed. Then the vitest example again on the floor of
+# checking that ai-vcr's run summary is printed. Then the vitest example again on the floor of
 # the declared `vitest >=3.2` peer range.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build
-rm -f examples/llm-vcr*.tgz
+rm -f examples/ai-vcr*.tgz
 tarball=$(npm pack --silent --pack-destination examples)
-mv "examples/$tarball" examples/llm-vcr.tgz
+mv "examples/$tarball" examples/ai-vcr.tgz
 
-SUMMARY='llm-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)'
+SUMMARY='ai-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)'
 
 # Runs an example's tests and fails unless they pass and end with the summary.
 run_example() {
   local output
-  output=$(cd "examples/$1" && env -u LLM_VCR_MODE -u LLM_VCR_DIR npm test 2>&1) || { echo "$output"; return 1; }
+  output=$(cd "examples/$1" && env -u AI_VCR_MODE -u AI_VCR_DIR npm test 2>&1) || { echo "$output"; return 1; }
   echo "$output"
   grep -qxF "$SUMMARY" <<<"$output" || { echo "examples/$1: the run summary is missing" >&2; return 1; }
 }

@@ -1,5 +1,5 @@
 /**
- * The OpenAI endpoints llm-vcr serves, by the suffix of the request path.
+ * The OpenAI endpoints ai-vcr serves, by the suffix of the request path.
  * Base URLs differ (api.openai.com/v1, localhost:11434/v1, Azure's /openai/v1,
  * proxies), so only the suffix identifies the operation; the canonical endpoint
  * is always `/v1/<suffix>`, which is also what llama-stack stores.

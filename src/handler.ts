@@ -112,7 +112,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
           event('recorded', { file });
         })
         .catch((error: Error) => {
-          console.error(`llm-vcr: did not record ${keyed.method} ${redactUrl(request.url)} (key ${key}): ${error.message}`);
+          console.error(`ai-vcr: did not record ${keyed.method} ${redactUrl(request.url)} (key ${key}): ${error.message}`);
         })
         .finally(() => {
           writing.delete(write);

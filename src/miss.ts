@@ -6,13 +6,13 @@ import type { TestInfo } from './events.js';
 import type { DirectoryIndex } from './store.js';
 
 /**
- * Responses for requests llm-vcr cannot serve. They are 4xx statuses that no OpenAI-compatible
+ * Responses for requests ai-vcr cannot serve. They are 4xx statuses that no OpenAI-compatible
  * SDK retries, with an OpenAI-style error body, so the SDK call fails at once with our message.
  */
 export function failure(status: 404 | 422, code: string, message: string): Response {
   return HttpResponse.json(
-    { error: { message, type: 'llm_vcr_error', code, param: null } },
-    { status, headers: { 'x-llm-vcr': code, 'x-should-retry': 'false' } },
+    { error: { message, type: 'ai_vcr_error', code, param: null } },
+    { status, headers: { 'x-ai-vcr': code, 'x-should-retry': 'false' } },
   );
 }
 
@@ -28,7 +28,7 @@ export interface MissContext {
 export function missMessage({ request, key, options, index, test }: MissContext): string {
   const model = modelOf(request.body);
   const lines = [
-    `llm-vcr: no recording for ${request.method} ${request.endpoint}${model ? ` (model "${model}")` : ''} in ${options.mode} mode.`,
+    `ai-vcr: no recording for ${request.method} ${request.endpoint}${model ? ` (model "${model}")` : ''} in ${options.mode} mode.`,
     ...(test ? [`  test:     ${test.id}`] : []),
     `  key:      ${key}`,
     `  searched: ${options.dir} (${index.byKey.size + index.models.length} recordings)`,
@@ -48,22 +48,22 @@ export function missMessage({ request, key, options, index, test }: MissContext)
 
 export function invalidMessage(file: string, problem: string): string {
   return [
-    `llm-vcr: the recording ${file} cannot be replayed: ${problem}.`,
-    `Fix the file by hand, or delete it and record it again with LLM_VCR_MODE=record-if-missing.`,
+    `ai-vcr: the recording ${file} cannot be replayed: ${problem}.`,
+    `Fix the file by hand, or delete it and record it again with AI_VCR_MODE=record-if-missing.`,
   ].join('\n');
 }
 
-/** For a call to an LLM API at an endpoint llm-vcr does not record (an image, a moderation, one model). */
+/** For a call to an LLM API at an endpoint ai-vcr does not record (an image, a moderation, one model). */
 export function unservedMessage(method: string, url: string): string {
   return [
-    `llm-vcr: ${method} ${url} is a call to an LLM API that llm-vcr does not record, so in replay mode it was not sent.`,
-    `Answer it in the test with your own MSW handler (see "Using your own MSW server" in llm-vcr's README), or send it with LLM_VCR_MODE=live.`,
+    `ai-vcr: ${method} ${url} is a call to an LLM API that ai-vcr does not record, so in replay mode it was not sent.`,
+    `Answer it in the test with your own MSW handler (see "Using your own MSW server" in ai-vcr's README), or send it with AI_VCR_MODE=live.`,
   ].join('\n');
 }
 
 export function recordCommand(options: ResolvedOptions, test = 'npm test'): string {
-  const dir = options.fromEnv.dir ? ` LLM_VCR_DIR=${options.dir}` : '';
-  return `LLM_VCR_MODE=record-if-missing${dir} ${test}`;
+  const dir = options.fromEnv.dir ? ` AI_VCR_DIR=${options.dir}` : '';
+  return `AI_VCR_MODE=record-if-missing${dir} ${test}`;
 }
 
 const MAX_DIFFERENCES = 5;

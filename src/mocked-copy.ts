@@ -6,16 +6,16 @@
  * stream, or openai discarding an error body before a retry), the cancel only settles once
  * the other branch, MSW's copy, is cancelled or read to the end. Left alone, it hangs.
  *
- * For llm-vcr's own responses to fetch clients the copy is cancelled at once: the client's
+ * For ai-vcr's own responses to fetch clients the copy is cancelled at once: the client's
  * cancel then reaches the replay stream, which stops (a paced replay included). Every other
  * copy is read to the end instead: for http clients (openai v4) the copy is a separate
  * stream that crashes Node when cancelled, and other handlers' responses are not ours to cut.
  */
-const OURS = Symbol.for('llm-vcr.own-responses');
+const OURS = Symbol.for('ai-vcr.own-responses');
 const globals = globalThis as typeof globalThis & { [OURS]?: WeakSet<Request> };
 const ours = (globals[OURS] ??= new WeakSet());
 
-/** Mark a request as answered by llm-vcr (MSW hands the event the same Request object). */
+/** Mark a request as answered by ai-vcr (MSW hands the event the same Request object). */
 export function claim(request: Request): void {
   ours.add(request);
 }

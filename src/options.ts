@@ -22,7 +22,7 @@ export const OptionsSchema = z.strictObject({
   /**
    * `request` (default): one recording per distinct request, shared by every test that makes it.
    * `test`: the test's id is part of the key, so identical requests in different tests can
-   * hold different answers. Needs a runner integration (llm-vcr/vitest or llm-vcr/jest).
+   * hold different answers. Needs a runner integration (ai-vcr/vitest or ai-vcr/jest).
    */
   scope: z.enum(SCOPES).optional(),
   /**
@@ -40,8 +40,8 @@ export const OptionsSchema = z.strictObject({
 export type RecorderOptions = z.input<typeof OptionsSchema>;
 
 const EnvSchema = z.object({
-  LLM_VCR_MODE: Mode.optional(),
-  LLM_VCR_DIR: z.string().min(1).optional(),
+  AI_VCR_MODE: Mode.optional(),
+  AI_VCR_DIR: z.string().min(1).optional(),
 });
 
 /**
@@ -65,27 +65,27 @@ export type ResolvedOptions = z.infer<typeof ResolvedOptionsSchema>;
 export const DEFAULT_DIR = 'recordings';
 
 /**
- * Options from code, overridden by LLM_VCR_MODE and LLM_VCR_DIR: the environment wins so
+ * Options from code, overridden by AI_VCR_MODE and AI_VCR_DIR: the environment wins so
  * that a suite can be switched to recording from the command line without editing it.
  */
 export function resolveOptions(options: unknown = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   const parsed = OptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) throw new TypeError(`llm-vcr: invalid options: ${formatIssues(parsed.error, options)}`);
+  if (!parsed.success) throw new TypeError(`ai-vcr: invalid options: ${formatIssues(parsed.error, options)}`);
   const fromEnvRaw = {
-    LLM_VCR_MODE: env.LLM_VCR_MODE || undefined,
-    LLM_VCR_DIR: env.LLM_VCR_DIR || undefined,
+    AI_VCR_MODE: env.AI_VCR_MODE || undefined,
+    AI_VCR_DIR: env.AI_VCR_DIR || undefined,
   };
   const fromEnv = EnvSchema.safeParse(fromEnvRaw);
-  if (!fromEnv.success) throw new TypeError(`llm-vcr: invalid environment: ${formatIssues(fromEnv.error, fromEnvRaw)}`);
-  const { LLM_VCR_MODE, LLM_VCR_DIR } = fromEnv.data;
+  if (!fromEnv.success) throw new TypeError(`ai-vcr: invalid environment: ${formatIssues(fromEnv.error, fromEnvRaw)}`);
+  const { AI_VCR_MODE, AI_VCR_DIR } = fromEnv.data;
   return {
-    mode: LLM_VCR_MODE ?? parsed.data.mode ?? 'replay',
-    dir: path.resolve(LLM_VCR_DIR ?? parsed.data.dir ?? DEFAULT_DIR),
+    mode: AI_VCR_MODE ?? parsed.data.mode ?? 'replay',
+    dir: path.resolve(AI_VCR_DIR ?? parsed.data.dir ?? DEFAULT_DIR),
     baseUrls: parsed.data.baseUrls?.map(normalizeBaseUrl),
     scope: parsed.data.scope ?? 'request',
     delay: parsed.data.delay ?? 0,
     recordErrors: parsed.data.recordErrors ?? false,
-    fromEnv: { mode: LLM_VCR_MODE !== undefined, dir: LLM_VCR_DIR !== undefined },
+    fromEnv: { mode: AI_VCR_MODE !== undefined, dir: AI_VCR_DIR !== undefined },
   };
 }
 

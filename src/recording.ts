@@ -24,7 +24,7 @@ const ExceptionData = z.looseObject({
   status_code: z.number().int().min(400).max(599),
   body: z.unknown(),
   message: z.string().optional(),
-  /** llm-vcr's addition: false when the upstream's answer was `body` itself, not `{"error": body}`. */
+  /** ai-vcr's addition: false when the upstream's answer was `body` itself, not `{"error": body}`. */
   wrapped: z.boolean().optional(),
 });
 
@@ -34,7 +34,7 @@ const RecordedResponse = z.looseObject({
   is_exception: z.boolean().optional(),
   exception_data: ExceptionData.nullish(),
   status: z.number().int().optional(),
-  /** llm-vcr's addition: when each chunk arrived, in ms since the request started. */
+  /** ai-vcr's addition: when each chunk arrived, in ms since the request started. */
   chunk_times_ms: z.array(z.number().nonnegative()).optional(),
 });
 

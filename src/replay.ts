@@ -38,7 +38,7 @@ export function replayModels(data: Record<string, unknown>[]): Response {
   return HttpResponse.json({ object: 'list', data }, { headers: REPLAY_HEADERS });
 }
 
-const REPLAY_HEADERS = { 'x-llm-vcr': 'replay' };
+const REPLAY_HEADERS = { 'x-ai-vcr': 'replay' };
 
 function eventsOf(recording: Recording): Uint8Array[] {
   let events = encodedStreams.get(recording);

@@ -29,13 +29,13 @@ export type Run = z.infer<typeof RunSchema>;
  * before any test (no test files found, a config error) leaves nothing behind.
  */
 export function createRun(options: ResolvedOptions, rootDir: string): Run {
-  return { options, log: path.join(tmpdir(), `llm-vcr-run-${randomUUID()}`), rootDir };
+  return { options, log: path.join(tmpdir(), `ai-vcr-run-${randomUUID()}`), rootDir };
 }
 
 /** A run handed over by the main process; `from` names where it came from, for the error. */
 export function parseRun(value: unknown, from: string): Run {
   const parsed = RunSchema.safeParse(value);
-  if (!parsed.success) throw new TypeError(`llm-vcr: ${from} does not describe a test run: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new TypeError(`ai-vcr: ${from} does not describe a test run: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 
@@ -84,7 +84,7 @@ export function runLogWriter(run: Run): RunLogWriter {
       }
       appendFileSync(file, `${JSON.stringify(line)}\n`);
     } catch (error) {
-      if (!failed) console.warn(`llm-vcr: the run summary will be incomplete: cannot write ${file}: ${(error as Error).message}`);
+      if (!failed) console.warn(`ai-vcr: the run summary will be incomplete: cannot write ${file}: ${(error as Error).message}`);
       failed = true;
     }
   };

@@ -6,9 +6,9 @@ import { settleMockedCopy } from './mocked-copy.js';
 import { resolveOptions, type Mode, type RecorderOptions, type ResolvedOptions } from './options.js';
 
 export interface Recorder {
-  /** The mode in force, after LLM_VCR_MODE. */
+  /** The mode in force, after AI_VCR_MODE. */
   readonly mode: Mode;
-  /** The absolute recordings directory, after LLM_VCR_DIR. */
+  /** The absolute recordings directory, after AI_VCR_DIR. */
   readonly dir: string;
   /** The process's MSW server, shared by every recorder: add your own handlers with `server.use()`. */
   readonly server: SetupServer;
@@ -30,7 +30,7 @@ interface Shared {
 
 // MSW allows one active server per process, and test runners may evaluate this module more
 // than once per process (vitest re-imports it for every test file), so the state is global.
-const SHARED = Symbol.for('llm-vcr.server');
+const SHARED = Symbol.for('ai-vcr.server');
 const globals = globalThis as typeof globalThis & { [SHARED]?: Shared };
 
 /**
@@ -76,7 +76,7 @@ function startServer(): Shared {
   return (globals[SHARED] = shared);
 }
 
-/** llm-vcr's MSW handlers, and how to wait for the recordings they are writing. */
+/** ai-vcr's MSW handlers, and how to wait for the recordings they are writing. */
 export type RecorderHandlers = HttpHandler[] & {
   /** Settles when every recording started so far is written: await it before the process may exit. */
   settled(): Promise<void>;

@@ -43,7 +43,7 @@ export async function recordingFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * One directory of recordings. A recording written by llm-vcr is named `<key>.json`, so a
+ * One directory of recordings. A recording written by ai-vcr is named `<key>.json`, so a
  * hit opens exactly one file. Recordings named otherwise (llama-stack names files by its
  * own hash, which a JS request cannot reproduce) are found through an index of the
  * requests stored inside them, built once, on the first request the names cannot answer.
@@ -71,7 +71,7 @@ export function createStore(dir: string, scope: Scope) {
       }
       const request = keyedRequestOf(result.recording, scope);
       if (!request) {
-        built.invalid.push({ file, problem: `request.endpoint: "${result.recording.request.endpoint}" is not an endpoint llm-vcr serves` });
+        built.invalid.push({ file, problem: `request.endpoint: "${result.recording.request.endpoint}" is not an endpoint ai-vcr serves` });
         continue;
       }
       const entry = { file, request };

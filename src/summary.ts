@@ -26,7 +26,7 @@ export async function formatSummary(log: RunLog, { options, wholeSuite, cwd }: S
   const counts = [`${count('replayed')} replayed`, `${count('recorded')} recorded`, `${count('missed')} missed`];
   if (count('invalid') > 0) counts.push(`${count('invalid')} broken`);
   if (count('passed-through') > 0) counts.push(`${count('passed-through')} live`);
-  const lines = [`llm-vcr: ${counts.join(', ')} (mode ${options.mode}, dir ${shown(options.dir, cwd)})`];
+  const lines = [`ai-vcr: ${counts.join(', ')} (mode ${options.mode}, dir ${shown(options.dir, cwd)})`];
 
   const missed = unique(log.events.filter((event) => event.type === 'missed'));
   for (const event of missed.slice(0, LISTED)) {

@@ -1,7 +1,7 @@
 import type { TestInfo } from './events.js';
 
 /**
- * A test as llm-vcr names it: `<file> > <suite> > <test>`, the file relative to the project
+ * A test as ai-vcr names it: `<file> > <suite> > <test>`, the file relative to the project
  * root with forward slashes, so the id written into recordings is the same on every machine.
  * `run` is the runner's command for one file (e.g. `npx vitest run`); the command returned
  * runs only this test, selected by an anchored `-t` pattern (vitest and jest both match it

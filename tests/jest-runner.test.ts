@@ -12,8 +12,8 @@ const CONFIG = `
 module.exports = {
   testEnvironment: 'node',
   setupFiles: [${JSON.stringify(NO_NETWORK)}],
-  setupFilesAfterEnv: ['llm-vcr/jest'],
-  reporters: ['default', ['llm-vcr/jest/reporter', { dir: 'recordings' }]],
+  setupFilesAfterEnv: ['ai-vcr/jest'],
+  reporters: ['default', ['ai-vcr/jest/reporter', { dir: 'recordings' }]],
   transform: {
     '^.+\\\\.[cm]?[jt]s$': ['babel-jest', { presets: [['@babel/preset-env', { targets: { node: 'current' } }], '@babel/preset-typescript'] }],
   },
@@ -21,7 +21,7 @@ module.exports = {
 };
 `;
 
-describe('llm-vcr/jest with llm-vcr/jest/reporter', () => {
+describe('ai-vcr/jest with ai-vcr/jest/reporter', () => {
   it('stamps recordings with their test, and sums up the run: misses with the command that records them, unused recordings', async () => {
     const upstream = await startUpstream();
     const dir = await project({
@@ -32,8 +32,8 @@ describe('llm-vcr/jest with llm-vcr/jest/reporter', () => {
     });
     const recordings = path.join(dir, 'recordings');
 
-    const recorded = await sh(dir, 'jest tests/chat.test.js', { LLM_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
-    expect(summaryOf(recorded.output)).toEqual(['llm-vcr: 0 replayed, 2 recorded, 0 missed (mode record-if-missing, dir recordings)']);
+    const recorded = await sh(dir, 'jest tests/chat.test.js', { AI_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
+    expect(summaryOf(recorded.output)).toEqual(['ai-vcr: 0 replayed, 2 recorded, 0 missed (mode record-if-missing, dir recordings)']);
     expect(recorded.code).toBe(0);
     expect((await recordingsIn(recordings)).map(({ testId, text }) => [testId, text]).sort()).toEqual([
       ['tests/chat.test.js > chat > says bye', 'echo 2: bye'],
@@ -46,24 +46,24 @@ describe('llm-vcr/jest with llm-vcr/jest/reporter', () => {
     // The file's path is a pattern to jest: brackets (a Next.js route, say) must not make it match nothing.
     const command = `npx jest --runTestsByPath 'tests/[id]/quoted.test.js' -t '^asks about "quotes" \\(and parens\\)$'`;
     expect(summaryOf(replayed.output)).toEqual([
-      'llm-vcr: 2 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
+      'ai-vcr: 2 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
       '  missed POST /v1/chat/completions (model "echo") in tests/[id]/quoted.test.js > asks about "quotes" (and parens)',
-      `    record it: LLM_VCR_MODE=record-if-missing ${command}`,
+      `    record it: AI_VCR_MODE=record-if-missing ${command}`,
     ]);
 
     // The command in the summary records exactly the test that missed; the filtered run lists nothing as unused.
-    const fixed = await sh(dir, `LLM_VCR_MODE=record-if-missing ${command}`, { UPSTREAM_URL: upstream.baseURL });
-    expect(summaryOf(fixed.output)).toEqual(['llm-vcr: 0 replayed, 1 recorded, 0 missed (mode record-if-missing, dir recordings)']);
+    const fixed = await sh(dir, `AI_VCR_MODE=record-if-missing ${command}`, { UPSTREAM_URL: upstream.baseURL });
+    expect(summaryOf(fixed.output)).toEqual(['ai-vcr: 0 replayed, 1 recorded, 0 missed (mode record-if-missing, dir recordings)']);
     expect(fixed.code).toBe(0);
     expect(upstream.asked()).toEqual(['hello', 'bye', 'quotes']);
 
     // Only a run of the whole suite in which every test passed lists what no test used.
     const green = await sh(dir, 'jest');
-    expect(summaryOf(green.output)).toEqual(['llm-vcr: 3 replayed, 0 recorded, 0 missed (mode replay, dir recordings)', '  unused recordings/earth.json']);
+    expect(summaryOf(green.output)).toEqual(['ai-vcr: 3 replayed, 0 recorded, 0 missed (mode replay, dir recordings)', '  unused recordings/earth.json']);
     expect(green.code).toBe(0);
     // A filter that jest folds into each project's config, where it looks like the suite's own setting.
     const ignoring = await sh(dir, 'jest --testPathIgnorePatterns quoted');
-    expect(summaryOf(ignoring.output)).toEqual(['llm-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
+    expect(summaryOf(ignoring.output)).toEqual(['ai-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
   }, 60_000);
 
   it('tells test.concurrent tests apart: each recording carries the id of the test that made it', async () => {
@@ -73,15 +73,15 @@ describe('llm-vcr/jest with llm-vcr/jest/reporter', () => {
       'tests/ask.js': ASK,
       'tests/pair.test.js': SUITES['tests/pair.test.js'],
     });
-    const ran = await sh(dir, 'jest', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
-    expect(summaryOf(ran.output)[0]).toBe('llm-vcr: 0 replayed, 2 recorded, 0 missed (mode record, dir recordings)');
+    const ran = await sh(dir, 'jest', { AI_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(summaryOf(ran.output)[0]).toBe('ai-vcr: 0 replayed, 2 recorded, 0 missed (mode record, dir recordings)');
     expect(ran.code).toBe(0);
     const byText = await testIdsByQuestion(path.join(dir, 'recordings'));
     expect(byText).toEqual({ one: 'tests/pair.test.js > pair > first', two: 'tests/pair.test.js > pair > second' });
   }, 30_000);
 });
 
-describe('llm-vcr/jest in hooks', () => {
+describe('ai-vcr/jest in hooks', () => {
   it("intercepts until the file's own afterAll has run, and names no test for requests made outside one", async () => {
     const upstream = await startUpstream();
     const dir = await project({
@@ -89,8 +89,8 @@ describe('llm-vcr/jest in hooks', () => {
       'tests/ask.js': ASK,
       'tests/hooks.test.js': SUITES['tests/hooks.test.js'],
     });
-    const ran = await sh(dir, 'jest', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
-    expect(summaryOf(ran.output)[0]).toBe('llm-vcr: 0 replayed, 7 recorded, 0 missed (mode record, dir recordings)');
+    const ran = await sh(dir, 'jest', { AI_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(summaryOf(ran.output)[0]).toBe('ai-vcr: 0 replayed, 7 recorded, 0 missed (mode record, dir recordings)');
     expect(ran.code).toBe(0);
     const byText = await testIdsByQuestion(path.join(dir, 'recordings'));
     expect(byText).toEqual({

@@ -323,8 +323,8 @@ describe('failures while recording', () => {
       expect(await (await post(true)).text()).toBe('data: warming up\n\ndata: [DONE]\n\n');
       await closeRecorders();
       expect(errors.mock.calls.map(([message]) => String(message).replace(/key \w+/, 'key K'))).toEqual([
-        `llm-vcr: did not record POST ${upstream.baseURL}/chat/completions (key K): the upstream's 200 answer is not a JSON object: "<html>proxy login</html>"`,
-        `llm-vcr: did not record POST ${upstream.baseURL}/chat/completions (key K): the upstream's event 1 is not a JSON object: "warming up"`,
+        `ai-vcr: did not record POST ${upstream.baseURL}/chat/completions (key K): the upstream's 200 answer is not a JSON object: "<html>proxy login</html>"`,
+        `ai-vcr: did not record POST ${upstream.baseURL}/chat/completions (key K): the upstream's event 1 is not a JSON object: "warming up"`,
       ]);
     } finally {
       errors.mockRestore();

@@ -105,7 +105,7 @@ describe('replay', () => {
     expect(message).toContain(`searched: ${dir}`);
     expect(message).toContain('nearest:');
     expect(message).toContain('body.messages[0].content: recorded "Which planet do humans live on?", request has "Which planet do humans live in?"');
-    expect(message).toContain('LLM_VCR_MODE=record-if-missing npm test');
+    expect(message).toContain('AI_VCR_MODE=record-if-missing npm test');
     expect(blockedConnections()).toEqual([]);
   });
 
@@ -174,7 +174,7 @@ describe('replay', () => {
     // OpenAI's own API is known without baseUrls: none of its other endpoints goes out.
     await expect(client().models.retrieve('gpt-4o')).rejects.toMatchObject({
       status: 404,
-      message: expect.stringContaining('llm-vcr: GET https://api.openai.com/v1/models/gpt-4o is a call to an LLM API that llm-vcr does not record'),
+      message: expect.stringContaining('ai-vcr: GET https://api.openai.com/v1/models/gpt-4o is a call to an LLM API that ai-vcr does not record'),
     });
     await expect(client().moderations.create({ input: 'hi' })).rejects.toMatchObject({ status: 404 });
     // Elsewhere, only the recorded endpoints are LLM calls: a local server's other paths stay its own.

@@ -54,7 +54,7 @@ describe('run log', () => {
       const writer = runLogWriter(unwritable);
       writer.event(event('replayed'));
       writer.fileDone('/project/tests/a.test.ts');
-      expect(warnings.mock.calls.map(([message]) => String(message))).toEqual([expect.stringMatching(/^llm-vcr: the run summary will be incomplete: cannot write .*ENOTDIR/)]);
+      expect(warnings.mock.calls.map(([message]) => String(message))).toEqual([expect.stringMatching(/^ai-vcr: the run summary will be incomplete: cannot write .*ENOTDIR/)]);
     } finally {
       warnings.mockRestore();
     }
@@ -70,7 +70,7 @@ describe('run log', () => {
   });
 
   it('rejects a run handed over in the wrong shape, saying where it came from', () => {
-    expect(() => parseRun({ options: {} }, 'LLM_VCR_RUN')).toThrow(/llm-vcr: LLM_VCR_RUN does not describe a test run: .*options\.mode/s);
+    expect(() => parseRun({ options: {} }, 'AI_VCR_RUN')).toThrow(/ai-vcr: AI_VCR_RUN does not describe a test run: .*options\.mode/s);
   });
 });
 
@@ -92,11 +92,11 @@ describe('summary', () => {
 
     const text = await formatSummary(await readRunLog(current), { options: current.options, wholeSuite: true, cwd: dir });
     expect(text.split('\n')).toEqual([
-      'llm-vcr: 2 replayed, 0 recorded, 3 missed, 1 broken (mode replay, dir recordings)',
+      'ai-vcr: 2 replayed, 0 recorded, 3 missed, 1 broken (mode replay, dir recordings)',
       '  missed POST /v1/chat/completions (model "gpt-4o") in tests/a.test.ts > asks',
-      `    record it: LLM_VCR_MODE=record-if-missing npx vitest run tests/a.test.ts -t '^asks$'`,
+      `    record it: AI_VCR_MODE=record-if-missing npx vitest run tests/a.test.ts -t '^asks$'`,
       '  missed POST /v1/chat/completions in no test (a hook or module scope)',
-      '    record it: LLM_VCR_MODE=record-if-missing npm test',
+      '    record it: AI_VCR_MODE=record-if-missing npm test',
       '  broken recordings/broken.json in tests/a.test.ts > asks',
       '  unused recordings/stale.json',
     ]);
@@ -116,7 +116,7 @@ describe('summary', () => {
     const lines = (await formatSummary(await readRunLog(current), { options: current.options, wholeSuite: false, cwd: dir })).split('\n');
     expect(lines.filter((line) => line.startsWith('  missed '))).toHaveLength(10);
     expect(lines.filter((line) => line.startsWith('  broken '))).toHaveLength(10);
-    expect(lines).toContain('  ... and 2 more missed; record them all: LLM_VCR_MODE=record-if-missing npm test');
+    expect(lines).toContain('  ... and 2 more missed; record them all: AI_VCR_MODE=record-if-missing npm test');
     expect(lines).toContain('  ... and 2 more broken');
   });
 
@@ -126,7 +126,7 @@ describe('summary', () => {
     const current = await run(dir, 'live');
     runLogWriter(current).event(event('passed-through'));
     expect(await formatSummary(await readRunLog(current), { options: current.options, wholeSuite: true, cwd: dir })).toBe(
-      'llm-vcr: 0 replayed, 0 recorded, 0 missed, 1 live (mode live, dir .)',
+      'ai-vcr: 0 replayed, 0 recorded, 0 missed, 1 live (mode live, dir .)',
     );
   });
 });

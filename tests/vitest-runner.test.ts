@@ -15,9 +15,9 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.js'],
     globals: true,
-    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'llm-vcr/vitest'],
-    ${globalSetup ? "globalSetup: ['llm-vcr/vitest/global-setup']," : ''}
-    provide: { llmVcr: ${options} },
+    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'ai-vcr/vitest'],
+    ${globalSetup ? "globalSetup: ['ai-vcr/vitest/global-setup']," : ''}
+    provide: { aiVcr: ${options} },
   },
 });
 `;
@@ -25,7 +25,7 @@ export default defineConfig({
 
 
 
-describe('llm-vcr/vitest with llm-vcr/vitest/global-setup', () => {
+describe('ai-vcr/vitest with ai-vcr/vitest/global-setup', () => {
   it('stamps recordings with their test, and sums up the run: misses with the command that records them, unused recordings', async () => {
     const upstream = await startUpstream();
     const dir = await project({
@@ -36,8 +36,8 @@ describe('llm-vcr/vitest with llm-vcr/vitest/global-setup', () => {
     });
     const recordings = path.join(dir, 'recordings');
 
-    const recorded = await sh(dir, 'vitest run tests/chat.test.js', { LLM_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
-    expect(recorded.output).toContain('llm-vcr: 0 replayed, 2 recorded, 0 missed (mode record-if-missing, dir recordings)');
+    const recorded = await sh(dir, 'vitest run tests/chat.test.js', { AI_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
+    expect(recorded.output).toContain('ai-vcr: 0 replayed, 2 recorded, 0 missed (mode record-if-missing, dir recordings)');
     expect(recorded.code).toBe(0);
     expect((await recordingsIn(recordings)).map(({ testId, text }) => [testId, text]).sort()).toEqual([
       ['tests/chat.test.js > chat > says bye', 'echo 2: bye'],
@@ -49,22 +49,22 @@ describe('llm-vcr/vitest with llm-vcr/vitest/global-setup', () => {
     expect(replayed.code).toBe(1);
     const command = `npx vitest run 'tests/[id]/quoted.test.js' -t '^asks about "quotes" \\(and parens\\)$'`;
     expect(summaryOf(replayed.output)).toEqual([
-      'llm-vcr: 2 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
+      'ai-vcr: 2 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
       '  missed POST /v1/chat/completions (model "echo") in tests/[id]/quoted.test.js > asks about "quotes" (and parens)',
-      `    record it: LLM_VCR_MODE=record-if-missing ${command}`,
+      `    record it: AI_VCR_MODE=record-if-missing ${command}`,
     ]);
 
     // The command in the summary records exactly the test that missed.
-    const fixed = await sh(dir, `LLM_VCR_MODE=record-if-missing ${command}`, { UPSTREAM_URL: upstream.baseURL });
+    const fixed = await sh(dir, `AI_VCR_MODE=record-if-missing ${command}`, { UPSTREAM_URL: upstream.baseURL });
     // A filtered run leaves recordings alone without making them unused: none are listed.
-    expect(summaryOf(fixed.output)).toEqual(['llm-vcr: 0 replayed, 1 recorded, 0 missed (mode record-if-missing, dir recordings)']);
+    expect(summaryOf(fixed.output)).toEqual(['ai-vcr: 0 replayed, 1 recorded, 0 missed (mode record-if-missing, dir recordings)']);
     expect(upstream.asked()).toEqual(['hello', 'bye', 'quotes']);
 
     const green = await sh(dir, 'vitest run');
-    expect(green.output).toContain('llm-vcr: 3 replayed, 0 recorded, 0 missed');
+    expect(green.output).toContain('ai-vcr: 3 replayed, 0 recorded, 0 missed');
     expect(green.output).toContain('unused recordings/earth.json');
     expect(green.code).toBe(0);
-    expect(summaryOf((await sh(dir, 'vitest run tests/chat.test.js')).output)).toEqual(['llm-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
+    expect(summaryOf((await sh(dir, 'vitest run tests/chat.test.js')).output)).toEqual(['ai-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
   }, 60_000);
 
   it('tells concurrent tests apart: each recording carries the id of the test that made it', async () => {
@@ -75,15 +75,15 @@ describe('llm-vcr/vitest with llm-vcr/vitest/global-setup', () => {
       'tests/ask.js': ASK,
       'tests/pair.test.js': SUITES['tests/pair.test.js'],
     });
-    const ran = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
-    expect(ran.output).toContain('llm-vcr: 0 replayed, 2 recorded, 0 missed');
+    const ran = await sh(dir, 'vitest run', { AI_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(ran.output).toContain('ai-vcr: 0 replayed, 2 recorded, 0 missed');
     expect(ran.code).toBe(0);
     const byText = await testIdsByQuestion(path.join(dir, 'recordings'));
     expect(byText).toEqual({ one: 'tests/pair.test.js > pair > first', two: 'tests/pair.test.js > pair > second' });
   }, 30_000);
 });
 
-describe('llm-vcr/vitest/global-setup with projects', () => {
+describe('ai-vcr/vitest/global-setup with projects', () => {
   it('prints one summary for all projects, names the project in commands, and lists unused recordings only after a run of every project', async () => {
     const upstream = await startUpstream();
     const dir = await project({
@@ -93,9 +93,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     globals: true,
-    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'llm-vcr/vitest'],
-    globalSetup: ['llm-vcr/vitest/global-setup'],
-    provide: { llmVcr: { dir: 'recordings' } },
+    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'ai-vcr/vitest'],
+    globalSetup: ['ai-vcr/vitest/global-setup'],
+    provide: { aiVcr: { dir: 'recordings' } },
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/*.test.js'] } },
       { extends: true, test: { name: 'int tests', include: ['tests/int/*.test.js'] } },
@@ -110,10 +110,10 @@ export default defineConfig({
       'e2e/flow.spec.js': '',
     });
     const recordings = path.join(dir, 'recordings');
-    const summaries = (output: string) => output.match(/^llm-vcr: \d+ replayed.*$/gm);
+    const summaries = (output: string) => output.match(/^ai-vcr: \d+ replayed.*$/gm);
 
-    const recorded = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
-    expect(summaries(recorded.output)).toEqual(['llm-vcr: 0 replayed, 2 recorded, 0 missed (mode record-if-missing, dir recordings)']);
+    const recorded = await sh(dir, 'vitest run', { AI_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
+    expect(summaries(recorded.output)).toEqual(['ai-vcr: 0 replayed, 2 recorded, 0 missed (mode record-if-missing, dir recordings)']);
     const fromB = (await recordingsIn(recordings)).find(({ text }) => text.endsWith(': b'))!;
     await rm(path.join(recordings, fromB.file));
     await copyFile(path.join(FIXTURES, EARTH), path.join(recordings, 'earth.json'));
@@ -121,28 +121,28 @@ export default defineConfig({
     const missed = await sh(dir, 'vitest run');
     const command = `npx vitest run --project 'int tests' tests/int/b.test.js -t '^b$'`;
     expect(summaryOf(missed.output)).toEqual([
-      'llm-vcr: 1 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
+      'ai-vcr: 1 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
       '  missed POST /v1/chat/completions (model "echo") in tests/int/b.test.js > b',
-      `    record it: LLM_VCR_MODE=record-if-missing ${command}`,
+      `    record it: AI_VCR_MODE=record-if-missing ${command}`,
     ]);
-    expect(summaries((await sh(dir, `LLM_VCR_MODE=record-if-missing ${command}`, { UPSTREAM_URL: upstream.baseURL })).output)).toEqual([
-      'llm-vcr: 0 replayed, 1 recorded, 0 missed (mode record-if-missing, dir recordings)',
+    expect(summaries((await sh(dir, `AI_VCR_MODE=record-if-missing ${command}`, { UPSTREAM_URL: upstream.baseURL })).output)).toEqual([
+      'ai-vcr: 0 replayed, 1 recorded, 0 missed (mode record-if-missing, dir recordings)',
     ]);
 
     const green = await sh(dir, 'vitest run');
     expect(green.code).toBe(0);
     expect(summaries(green.output)).toHaveLength(1);
-    expect(summaryOf(green.output)).toEqual(['llm-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)', '  unused recordings/earth.json']);
+    expect(summaryOf(green.output)).toEqual(['ai-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)', '  unused recordings/earth.json']);
     // Filters that vitest folds into its config, where they look like the suite's own settings.
     for (const filter of ['--project unit', "--exclude 'tests/int/**'"]) {
       const filtered = await sh(dir, `vitest run ${filter}`);
       expect(filtered.code, filter).toBe(0);
-      expect(summaryOf(filtered.output), filter).toEqual(['llm-vcr: 1 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
+      expect(summaryOf(filtered.output), filter).toEqual(['ai-vcr: 1 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
     }
   }, 90_000);
 });
 
-describe('llm-vcr/vitest/global-setup next to other global setups', () => {
+describe('ai-vcr/vitest/global-setup next to other global setups', () => {
   it('prints the summary and leaves nothing behind when another global setup fails to tear down', async () => {
     const dir = await project({
       'vitest.config.js': `
@@ -150,8 +150,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    setupFiles: ['llm-vcr/vitest'],
-    globalSetup: ['llm-vcr/vitest/global-setup', './database.js'],
+    setupFiles: ['ai-vcr/vitest'],
+    globalSetup: ['ai-vcr/vitest/global-setup', './database.js'],
   },
 });
 `,
@@ -162,12 +162,12 @@ export default defineConfig({
     const tmp = await tempDir();
     const ran = await sh(dir, 'vitest run', { TMPDIR: tmp });
     expect(ran.output).toContain('database would not stop');
-    expect(summaryOf(ran.output)).toEqual(['llm-vcr: 0 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
-    expect((await readdir(tmp)).filter((name) => name.startsWith('llm-vcr-run-'))).toEqual([]);
+    expect(summaryOf(ran.output)).toEqual(['ai-vcr: 0 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
+    expect((await readdir(tmp)).filter((name) => name.startsWith('ai-vcr-run-'))).toEqual([]);
   }, 30_000);
 });
 
-describe('llm-vcr/vitest in hooks', () => {
+describe('ai-vcr/vitest in hooks', () => {
   it("intercepts until the file's last hook, and names no test for requests made outside one", async () => {
     const upstream = await startUpstream();
     const dir = await project({
@@ -175,8 +175,8 @@ describe('llm-vcr/vitest in hooks', () => {
       'tests/ask.js': ASK,
       'tests/hooks.test.js': SUITES['tests/hooks.test.js'],
     });
-    const ran = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
-    expect(ran.output).toContain('llm-vcr: 0 replayed, 7 recorded, 0 missed');
+    const ran = await sh(dir, 'vitest run', { AI_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(ran.output).toContain('ai-vcr: 0 replayed, 7 recorded, 0 missed');
     expect(ran.code).toBe(0);
     const byText = await testIdsByQuestion(path.join(dir, 'recordings'));
     expect(byText).toEqual({
@@ -191,7 +191,7 @@ describe('llm-vcr/vitest in hooks', () => {
   }, 30_000);
 });
 
-describe('llm-vcr/vitest alone', () => {
+describe('ai-vcr/vitest alone', () => {
   it("takes its options from the config's provide and the environment, and with scope 'test' gives each test its own answer", async () => {
     const upstream = await startUpstream();
     const dir = await project({
@@ -209,7 +209,7 @@ test('second', async () => {
 });
 `,
     });
-    const recorded = await sh(dir, 'vitest run', { LLM_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    const recorded = await sh(dir, 'vitest run', { AI_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
     expect(recorded.code).toBe(0);
     // Without the global setup there is no run to sum up.
     expect(summaryOf(recorded.output)).toEqual([]);

@@ -1,2 +1,2 @@
 /** @type {import('jest').Config} */
-module.exports = { preset: 'llm-vcr' };
+module.exports = { preset: 'ai-vcr' };

@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    setupFiles: ['llm-vcr/vitest'],
-    globalSetup: ['llm-vcr/vitest/global-setup'],
-    provide: { llmVcr: { dir: 'recordings' } },
+    setupFiles: ['ai-vcr/vitest'],
+    globalSetup: ['ai-vcr/vitest/global-setup'],
+    provide: { aiVcr: { dir: 'recordings' } },
   },
 });

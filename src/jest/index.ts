@@ -1,5 +1,5 @@
 /**
- * `llm-vcr/jest`, for jest's `setupFilesAfterEnv` (in `setupFiles` jest's hooks do not exist
+ * `ai-vcr/jest`, for jest's `setupFilesAfterEnv` (in `setupFiles` jest's hooks do not exist
  * yet). Loading it starts interception, before the test file is loaded and builds its clients
  * (openai v5+ captures fetch at construction); it stops after the file. Each test's LLM calls
  * carry that test's id and re-run command.
@@ -14,7 +14,7 @@ import { startRecorder } from '../server.js';
 import { testInfo } from '../test-info.js';
 import { RUN_ENV } from './run-env.js';
 
-const run = process.env[RUN_ENV] ? parseRun(JSON.parse(process.env[RUN_ENV]), `${RUN_ENV}, set by llm-vcr/jest/reporter,`) : undefined;
+const run = process.env[RUN_ENV] ? parseRun(JSON.parse(process.env[RUN_ENV]), `${RUN_ENV}, set by ai-vcr/jest/reporter,`) : undefined;
 const file = path.relative(run?.rootDir ?? process.cwd(), expect.getState().testPath ?? '').replaceAll('\\', '/');
 
 // A request learns its test from its async context: the test's function and its each-hooks

@@ -1,7 +1,7 @@
 /**
- * `llm-vcr/jest/reporter`, for jest's `reporters`, next to `default`. It lives in jest's main
+ * `ai-vcr/jest/reporter`, for jest's `reporters`, next to `default`. It lives in jest's main
  * process, which cannot intercept the workers' requests, so it does what only the main
- * process can: resolve the options (its reporter options, then LLM_VCR_MODE / LLM_VCR_DIR)
+ * process can: resolve the options (its reporter options, then AI_VCR_MODE / AI_VCR_DIR)
  * once and hand them to every worker, and when the run ends, merge what the workers logged
  * into one summary. A reporter rather than a globalSetup, because jest allows one
  * globalSetup per project and a suite may already have its own.
@@ -35,7 +35,7 @@ export interface RunResults {
   numRuntimeErrorTestSuites: number;
 }
 
-export default class LlmVcrReporter {
+export default class AiVcrReporter {
   readonly #config: JestGlobalConfig;
   readonly #options: ResolvedOptions;
   #run: Run | undefined;

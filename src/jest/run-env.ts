@@ -1,6 +1,6 @@
 /**
- * How llm-vcr/jest/reporter hands the run to jest's workers: jest starts them after the
+ * How ai-vcr/jest/reporter hands the run to jest's workers: jest starts them after the
  * reporter's onRunStart, as child processes that inherit the environment (and with
  * --runInBand the tests run in the reporter's own process, which has it too).
  */
-export const RUN_ENV = 'LLM_VCR_RUN';
+export const RUN_ENV = 'AI_VCR_RUN';

@@ -1,5 +1,5 @@
 /**
- * `llm-vcr/vitest/global-setup`, for vitest's `globalSetup`. It runs in vitest's main process,
+ * `ai-vcr/vitest/global-setup`, for vitest's `globalSetup`. It runs in vitest's main process,
  * which cannot intercept the workers' requests, so it does what only the main process can:
  * resolve the options once and provide them to every worker, and when the run ends, merge
  * what the workers logged into one summary.
@@ -23,11 +23,11 @@ interface ProjectsRun {
 type Runs = Map<string, ProjectsRun>;
 
 // Kept on globalThis: vitest may import this module once per project.
-const RUNS = Symbol.for('llm-vcr.vitest.global-setup');
+const RUNS = Symbol.for('ai-vcr.vitest.global-setup');
 const globals = globalThis as typeof globalThis & { [RUNS]?: WeakMap<Vitest, Runs> };
 
 export default function setup(project: TestProject): void {
-  const options = resolveOptions(project.getProvidedContext().llmVcr);
+  const options = resolveOptions(project.getProvidedContext().aiVcr);
   const { vitest } = project;
   const byVitest = (globals[RUNS] ??= new WeakMap());
   let runs = byVitest.get(vitest);
@@ -47,7 +47,7 @@ export default function setup(project: TestProject): void {
   if (!entry) runs.set(id, (entry = { run: createRun(options, project.config.root), projects: [] }));
   entry.projects.push(project);
   const { run } = entry;
-  project.provide('llmVcrRun', run);
+  project.provide('aiVcrRun', run);
   // In watch mode vitest closes only when it exits: the summary is the last run's.
   project.onTestsRerun(() => clearRun(run));
 }

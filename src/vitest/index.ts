@@ -1,5 +1,5 @@
 /**
- * `llm-vcr/vitest`, for vitest's `setupFiles`. Loading it starts interception, before the
+ * `ai-vcr/vitest`, for vitest's `setupFiles`. Loading it starts interception, before the
  * test file is imported and builds its clients (openai v5+ captures fetch at construction);
  * it stops after the file. Each test's LLM calls carry that test's id and re-run command.
  */
@@ -13,15 +13,15 @@ import { shellQuote, testInfo } from '../test-info.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
-    /** llm-vcr's options, set with `test.provide` in the vitest config. */
-    llmVcr?: RecorderOptions;
-    /** Set by llm-vcr/vitest/global-setup: the run, with the options resolved once for every worker. */
-    llmVcrRun?: unknown;
+    /** ai-vcr's options, set with `test.provide` in the vitest config. */
+    aiVcr?: RecorderOptions;
+    /** Set by ai-vcr/vitest/global-setup: the run, with the options resolved once for every worker. */
+    aiVcrRun?: unknown;
   }
 }
 
-const provided = inject('llmVcrRun');
-const run = provided === undefined ? undefined : parseRun(provided, 'the llmVcrRun provided by llm-vcr/vitest/global-setup');
+const provided = inject('aiVcrRun');
+const run = provided === undefined ? undefined : parseRun(provided, 'the aiVcrRun provided by ai-vcr/vitest/global-setup');
 const log = run && runLogWriter(run);
 
 // Concurrent tests of a file interleave their requests and share one expect state, so a
@@ -40,7 +40,7 @@ beforeEach(({ task, onTestFinished }) => {
   tests.enterWith(task);
 });
 
-const recorder = startRecorder(run?.options ?? resolveOptions(inject('llmVcr')), {
+const recorder = startRecorder(run?.options ?? resolveOptions(inject('aiVcr')), {
   currentTest: () => {
     const task = tests.getStore();
     return task && running.has(task) ? infoOf(task) : undefined;

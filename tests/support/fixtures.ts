@@ -30,7 +30,7 @@ afterEach(async () => {
 
 /** A fresh directory, removed after the test; `fixtures: true` copies the bundled recordings in. */
 export async function tempDir(options: { fixtures?: boolean } = {}): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'llm-vcr-test-'));
+  const dir = await mkdtemp(path.join(tmpdir(), 'ai-vcr-test-'));
   made.push(dir);
   if (options.fixtures) await cp(FIXTURES, dir, { recursive: true });
   return dir;

@@ -8,8 +8,8 @@ import tsupConfig from '../../tsup.config.js';
 
 /**
  * Small test projects that a real vitest or jest runs in a child process, as a user's suite
- * would. They live in the repository (in git-ignored `.llm-vcr-tmp-*` folders) so that
- * openai, msw and the runners resolve from its node_modules, and they import llm-vcr by its
+ * would. They live in the repository (in git-ignored `.ai-vcr-tmp-*` folders) so that
+ * openai, msw and the runners resolve from its node_modules, and they import ai-vcr by its
  * package name from a build of the current source, through the package's exports map.
  */
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -28,7 +28,7 @@ afterAll(async () => {
 /** The package built once per test file: package.json and dist/, without type declarations. */
 function builtPackage(): Promise<string> {
   built ??= (async () => {
-    const dir = path.join(ROOT, `.llm-vcr-tmp-build-${randomUUID().slice(0, 8)}`);
+    const dir = path.join(ROOT, `.ai-vcr-tmp-build-${randomUUID().slice(0, 8)}`);
     await mkdir(dir);
     await copyFile(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
     const options = tsupConfig as Options & { entry: Record<string, string> };
@@ -42,20 +42,20 @@ function absolute(entry: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(entry).map(([name, file]) => [name, path.join(ROOT, file)]));
 }
 
-/** A fresh project with these files (paths relative to it), llm-vcr installed; removed after the test. */
+/** A fresh project with these files (paths relative to it), ai-vcr installed; removed after the test. */
 export async function project(files: Record<string, string>): Promise<string> {
-  const dir = path.join(ROOT, `.llm-vcr-tmp-${randomUUID().slice(0, 8)}`);
+  const dir = path.join(ROOT, `.ai-vcr-tmp-${randomUUID().slice(0, 8)}`);
   made.push(dir);
-  // A package of its own: inside the repository's package, which is named llm-vcr, Node would
-  // resolve `llm-vcr` to the repository itself (a package may import itself by name), that is
+  // A package of its own: inside the repository's package, which is named ai-vcr, Node would
+  // resolve `ai-vcr` to the repository itself (a package may import itself by name), that is
   // to whatever dist/ holds, or to nothing on a clean clone.
-  const own = { 'package.json': JSON.stringify({ name: 'llm-vcr-test-project', private: true }) };
+  const own = { 'package.json': JSON.stringify({ name: 'ai-vcr-test-project', private: true }) };
   for (const [name, text] of Object.entries({ ...own, ...files })) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await writeFile(path.join(dir, name), text);
   }
   await mkdir(path.join(dir, 'node_modules', '.bin'), { recursive: true });
-  await symlink(await builtPackage(), path.join(dir, 'node_modules', 'llm-vcr'), 'dir');
+  await symlink(await builtPackage(), path.join(dir, 'node_modules', 'ai-vcr'), 'dir');
   // npx looks for the runners here, the nearest node_modules (it must never download one).
   for (const bin of ['vitest', 'jest']) await symlink(path.join(ROOT, 'node_modules', '.bin', bin), path.join(dir, 'node_modules', '.bin', bin));
   return dir;
@@ -69,11 +69,11 @@ export interface Ran {
 
 /**
  * Run a shell command in a project, with a clean environment plus `env` (no inherited
- * LLM_VCR_*, VITEST* or JEST_*). The project's node_modules/.bin is on the PATH, so `vitest`
+ * AI_VCR_*, VITEST* or JEST_*). The project's node_modules/.bin is on the PATH, so `vitest`
  * and `jest` start without npx's second or so (commands copied from a summary use npx).
  */
 export function sh(dir: string, command: string, env: Record<string, string> = {}): Promise<Ran> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(LLM_VCR_|VITEST|JEST_)/.test(name) && name !== 'NODE_ENV'));
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AI_VCR_|VITEST|JEST_)/.test(name) && name !== 'NODE_ENV'));
   return new Promise((resolve) => {
     execFile('sh', ['-c', command], { cwd: dir, env: { ...inherited, PATH: `${path.join(dir, 'node_modules', '.bin')}:${process.env.PATH}`, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}\n${stderr}` });
@@ -81,9 +81,9 @@ export function sh(dir: string, command: string, env: Record<string, string> = {
   });
 }
 
-/** The lines of llm-vcr's end-of-run summary in a runner's output (jest prints its own summary right after). */
+/** The lines of ai-vcr's end-of-run summary in a runner's output (jest prints its own summary right after). */
 export function summaryOf(output: string): string[] {
-  const start = output.search(/^llm-vcr: \d+ replayed/m);
+  const start = output.search(/^ai-vcr: \d+ replayed/m);
   if (start === -1) return [];
   const lines = output.slice(start).split('\n');
   const end = lines.findIndex((line) => line === '' || line.startsWith('Test Suites:'));

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import process from 'node:process';
 import OpenAI from 'openai';
 
-// Replay needs no key; recording (LLM_VCR_MODE=record-if-missing) uses the real one.
+// Replay needs no key; recording (AI_VCR_MODE=record-if-missing) uses the real one.
 const client = new OpenAI({ apiKey: process.env.OPENAI_API_KEY ?? 'sk-replay' });
 
 describe('chat', () => {

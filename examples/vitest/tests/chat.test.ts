@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { describe, expect, test } from 'vitest';
 
-// Replay needs no key; recording (LLM_VCR_MODE=record-if-missing) uses the real one.
+// Replay needs no key; recording (AI_VCR_MODE=record-if-missing) uses the real one.
 const client = new OpenAI({ apiKey: process.env.OPENAI_API_KEY ?? 'sk-replay' });
 
 describe('chat', () => {
