@@ -13,10 +13,10 @@ import { resolveOptions } from '../options.js';
 import { clearRun, createRun, readRunLog, removeRun, type Run } from '../run.js';
 import { formatSummary } from '../summary.js';
 
-/** A run and the projects that share it: those whose options are the same. */
+/** A run and the projects whose workers log to it. */
 interface ProjectsRun {
   run: Run;
-  projects: TestProject[];
+  projects: Set<TestProject>;
 }
 
 /** The runs of one vitest instance, one for each distinct set of options, by their JSON. */
@@ -44,10 +44,15 @@ export default function setup(project: TestProject): void {
   }
   const id = JSON.stringify(options);
   let entry = runs.get(id);
-  if (!entry) runs.set(id, (entry = { run: createRun(options, project.config.root), projects: [] }));
-  entry.projects.push(project);
+  if (!entry) runs.set(id, (entry = { run: createRun(options, project.config.root), projects: new Set() }));
   const { run } = entry;
   project.provide('aiVcrRun', run);
+  // The projects that inherit what this one provides, or that were set up with these options.
+  // Looked up now: vitest 5 clears what projects provide before it closes. Not only the
+  // project set up here: the root project is set up even when it only holds the projects, and
+  // vitest 5 sets up the root alone, for every project that extends it.
+  const json = JSON.stringify(run);
+  for (const each of vitest.projects) if (JSON.stringify(each.getProvidedContext().aiVcrRun) === json) entry.projects.add(each);
   // In watch mode vitest closes only when it exits: the summary is the last run's.
   project.onTestsRerun(() => clearRun(run));
 }
@@ -61,10 +66,7 @@ async function printSummaries(vitest: Vitest, runs: ProjectsRun[]): Promise<void
       await removeRun(run);
       continue;
     }
-    // The root project is set up even when it only holds the projects, and its own include
-    // may match files that no project runs.
-    const testing = projects.filter((project) => vitest.projects.includes(project));
-    const testFiles = (await Promise.all(testing.map(async (project) => (await project.globTestFiles()).testFiles))).flat();
+    const testFiles = (await Promise.all([...projects].map(async (project) => (await project.globTestFiles()).testFiles))).flat();
     // Projects with other options that use the same directory use recordings this run does not know of.
     const sharedDir = runs.some((other) => other.run !== run && other.run.options.dir === run.options.dir);
     // A filter (files, -t, --project, --changed, --shard, a bail) leaves test files unrun or tests skipped.
