@@ -4,7 +4,7 @@
  * it stops after the file. Each test's LLM calls carry that test's id and re-run command.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { afterAll, beforeEach, inject, type TestContext } from 'vitest';
+import { afterAll, beforeEach, inject, type ProvidedContext, type TestContext } from 'vitest';
 import type { TestInfo } from '../events.js';
 import { resolveOptions, type RecorderOptions } from '../options.js';
 import { parseRun, runLogWriter } from '../run.js';
@@ -19,6 +19,13 @@ declare module 'vitest' {
     aiVcrRun?: unknown;
   }
 }
+
+/**
+ * The part of a vitest config's `provide` that ai-vcr reads. Exported also because it makes the
+ * emitted types import 'vitest': without that import the augmentation above finds no module to
+ * augment, and `provide: { aiVcr: ... }` takes anything (skipLibCheck hides the error).
+ */
+export type AiVcrProvide = Pick<ProvidedContext, 'aiVcr'>;
 
 const provided = inject('aiVcrRun');
 const run = provided === undefined ? undefined : parseRun(provided, 'the aiVcrRun provided by ai-vcr/vitest/global-setup');
