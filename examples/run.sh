@@ -1,33 +1,58 @@
 #!/usr/bin/env bash
-# npm run examples: build and pack ai-vcr as it would be published, then install the tarball
-# into each example from a clean state and run the example's tests (offline, in replay mode),
-# checking that ai-vcr's run summary is printed. Then the vitest example again on the floor of
-# the declared `vitest >=3.2` peer range.
+# npm run examples [-- --only vitest|jest] [package@version ...]
+#
+# Builds and packs ai-vcr as it would be published, installs the tarball into each example from
+# a clean state, next to the versions npm picks on this Node for the example's ranges (and any
+# packages given, such as vitest@~3.2.0, on top), then runs the example's tests three times,
+# each of which must pass and end with ai-vcr's run summary:
+#   1. replay, offline, from the committed recordings;
+#   2. record (AI_VCR_MODE=record) into a fresh directory, from examples/upstream.mjs, a loopback
+#      stand-in for the API that answers as the committed recordings do;
+#   3. replay from that fresh directory, offline.
+# Two of each example's recordings are llama-stack's, under its own file names, unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+examples=(vitest jest)
+if [[ "${1:-}" == --only ]]; then
+  examples=("$2")
+  shift 2
+fi
+
 npm run build
 rm -f examples/ai-vcr*.tgz
 tarball=$(npm pack --silent --pack-destination examples)
 mv "examples/$tarball" examples/ai-vcr.tgz
 
-SUMMARY='ai-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)'
-
-# Runs an example's tests and fails unless they pass and end with the summary.
+# Runs an example's tests and fails unless they pass and print this summary line.
 run_example() {
-  local output
-  output=$(cd "examples/$1" && env -u AI_VCR_MODE -u AI_VCR_DIR npm test 2>&1) || { echo "$output"; return 1; }
+  local example=$1 summary=$2 output
+  shift 2
+  output=$(cd "examples/$example" && env -u AI_VCR_MODE -u AI_VCR_DIR "$@" npm test 2>&1) || { echo "$output"; return 1; }
   echo "$output"
-  grep -qxF "$SUMMARY" <<<"$output" || { echo "examples/$1: the run summary is missing" >&2; return 1; }
+  grep -qxF "$summary" <<<"$output" || { echo "examples/$example: expected the summary line: $summary" >&2; return 1; }
 }
 
-for example in vitest jest; do
-  echo "== examples/$example"
-  rm -rf "examples/$example/node_modules"
-  (cd "examples/$example" && npm install --no-audit --no-fund)
-  run_example "$example"
-done
+for example in "${examples[@]}"; do
+  dir="examples/$example"
+  echo "== $dir on Node $(node --version)${*:+ with $*}"
+  rm -rf "$dir/node_modules" "$dir/rerecorded"
+  (cd "$dir" && npm install --no-audit --no-fund --no-save "$@")
+  (cd "$dir" && npm ls --depth=0 ai-vcr msw openai vitest jest 2>/dev/null | tail -n +2) || true
+  count=$(find "$dir/recordings" -name '*.json' | wc -l | tr -d ' ')
 
-# --no-save: package.json keeps vitest 4, and the next run installs it afresh.
-echo "== examples/vitest on vitest 3.2"
-(cd examples/vitest && npm install --no-save --no-audit --no-fund vitest@~3.2.0 && npx vitest --version | grep '^vitest/3\.2\.')
-run_example vitest
+  run_example "$example" "ai-vcr: $count replayed, 0 recorded, 0 missed (mode replay, dir recordings)"
+
+  upstream_log=$(mktemp)
+  node examples/upstream.mjs "$dir/recordings" >"$upstream_log" &
+  upstream=$!
+  trap 'kill $upstream 2>/dev/null || true' EXIT
+  until [[ -s "$upstream_log" ]]; do sleep 0.1; done
+  run_example "$example" "ai-vcr: 0 replayed, $count recorded, 0 missed (mode record, dir rerecorded)" \
+    AI_VCR_MODE=record AI_VCR_DIR=rerecorded OPENAI_BASE_URL="$(cat "$upstream_log")"
+  kill "$upstream"
+  trap - EXIT
+
+  run_example "$example" "ai-vcr: $count replayed, 0 recorded, 0 missed (mode replay, dir rerecorded)" AI_VCR_DIR=rerecorded
+  rm -rf "$dir/rerecorded"
+done
