@@ -1,5 +1,4 @@
 import { z } from 'zod/v4';
-import { endpointOf, type Endpoint } from './endpoint.js';
 
 /** The test a request was made from, as a runner integration knows it. */
 export const TestInfoSchema = z.object({
@@ -16,9 +15,15 @@ export type TestInfo = z.infer<typeof TestInfoSchema>;
  * summary. A schema because workers log them as JSON for the runner's main process.
  */
 export const RecorderEventSchema = z.object({
-  type: z.enum(['replayed', 'recorded', 'missed', 'invalid', 'passed-through']),
+  /**
+   * Every intercepted LLM call ends in exactly one of these. `invalid`: its recording is broken.
+   * `refused`: replay mode did not send a call to an LLM API endpoint ai-vcr does not record.
+   * `not-recorded`: record mode sent it but wrote nothing; `why` tells policy from failure.
+   */
+  type: z.enum(['replayed', 'recorded', 'missed', 'invalid', 'passed-through', 'refused', 'not-recorded']),
   method: z.string(),
-  endpoint: z.custom<Endpoint>((value) => typeof value === 'string' && endpointOf(value) === value),
+  /** The endpoint, or for a refused call the URL's path. */
+  endpoint: z.string(),
   model: z.string().optional(),
   key: z.string(),
   /** The recording served, written or found broken. */
@@ -26,11 +31,26 @@ export const RecorderEventSchema = z.object({
   /** For a model list merged from several recordings: all of them, so none looks unused. */
   files: z.array(z.string()).optional(),
   test: TestInfoSchema.optional(),
-  /** For misses and broken recordings: the message the client received. */
+  /** For misses, broken recordings and refused calls: the message the client received. For calls not recorded: why. */
   message: z.string().optional(),
+  /**
+   * For calls not recorded: `policy` when the answer is one never recorded (a 429 or 5xx, a
+   * 4xx without `recordErrors`), `failure` when it should have been and could not be (an
+   * incomplete stream, a client that left before the upstream finished, a failed write).
+   */
+  why: z.enum(['policy', 'failure']).optional(),
 });
 
 export type RecorderEvent = z.infer<typeof RecorderEventSchema>;
+
+/**
+ * The calls of a run that record mode should have recorded and could not: a run that has any
+ * fails, so that a suite whose recordings were silently lost can never be committed as green.
+ */
+export function recordingFailures(events: readonly RecorderEvent[]): RecorderEvent[] {
+  return events.filter((event) => event.type === 'not-recorded' && event.why === 'failure');
+}
+
 /**
  * How runner integrations reach into a recorder. Not public API: the vitest and jest entry
  * points pass these; plain users of setupRecorder() have no test identity to give.

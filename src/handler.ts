@@ -31,6 +31,8 @@ export interface ResolverHandle {
   resolve: Resolver;
   /** Settles when every recording started so far has been written (or dropped). */
   settled(): Promise<void>;
+  /** What happened to each call so far, in order. */
+  outcomes(): readonly RecorderEvent[];
 }
 
 /**
@@ -49,6 +51,13 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   /** Every write not yet settled. */
   const writing = new Set<Promise<void>>();
   const recordErrors = options.recordErrors ? RECORDABLE_ERRORS : new Set<number>();
+  /** What happened to each call so far, for close() to report. */
+  const outcomes: RecorderEvent[] = [];
+
+  function report(event: RecorderEvent): void {
+    outcomes.push(event);
+    hooks.onEvent?.(event);
+  }
 
   async function resolve(request: Request): Promise<Response | undefined> {
     const url = new URL(request.url);
@@ -57,7 +66,9 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     const endpoint = endpointOf(url.pathname);
     if (!endpoint || methodOf(endpoint) !== request.method) {
       if (!atLlmApi || options.mode !== 'replay') return undefined;
-      return failure(404, 'endpoint_not_recorded', unservedMessage(request.method, redactUrl(request.url)));
+      const message = unservedMessage(request.method, redactUrl(request.url));
+      report({ type: 'refused', method: request.method, endpoint: url.pathname, key: '', test: hooks.currentTest?.(), message });
+      return failure(404, 'endpoint_not_recorded', message);
     }
     const startedAt = performance.now();
     const test = hooks.currentTest?.();
@@ -67,7 +78,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     if (options.scope === 'test') keyed.test = test?.id ?? null;
     const key = requestKey(keyed);
     const event = (type: RecorderEvent['type'], extra: Partial<RecorderEvent> = {}) =>
-      hooks.onEvent?.({ type, method: keyed.method, endpoint, model: modelOf(body), key, test, ...extra });
+      report({ type, method: keyed.method, endpoint, model: modelOf(body), key, test, ...extra });
 
     if (options.mode === 'live') {
       event('passed-through');
@@ -113,6 +124,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
         })
         .catch((error: Error) => {
           console.error(`ai-vcr: did not record ${keyed.method} ${redactUrl(request.url)} (key ${key}): ${error.message}`);
+          event('not-recorded', { why: 'failure', message: error.message });
         })
         .finally(() => {
           writing.delete(write);
@@ -176,6 +188,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     async settled() {
       while (writing.size > 0) await Promise.all(writing);
     },
+    outcomes: () => outcomes,
   };
 }
 

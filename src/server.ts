@@ -1,6 +1,6 @@
 import type { HttpHandler } from 'msw';
 import { setupServer, type SetupServer } from 'msw/node';
-import type { RecorderHooks } from './events.js';
+import { recordingFailures, type RecorderEvent, type RecorderHooks } from './events.js';
 import { createHandlers, createResolver, type ResolverHandle } from './handler.js';
 import { settleMockedCopy } from './mocked-copy.js';
 import { resolveOptions, type Mode, type RecorderOptions, type ResolvedOptions } from './options.js';
@@ -14,7 +14,9 @@ export interface Recorder {
   readonly server: SetupServer;
   /**
    * Wait for recordings still being written, then stop this recorder. Interception ends
-   * when the last open recorder closes.
+   * when the last open recorder closes. In `record` and `record-if-missing` mode it rejects,
+   * once stopped, when a call should have been recorded and was not (an incomplete stream, a
+   * client that left before the upstream finished, a failed write), naming each call and why.
    */
   close(): Promise<void>;
 }
@@ -64,6 +66,7 @@ export function startRecorder(resolved: ResolvedOptions, hooks: RecorderHooks = 
         owner.server.close();
         delete globals[SHARED];
       }
+      throwOnFailures(resolved, handle.outcomes());
     },
   };
 }
@@ -78,14 +81,37 @@ function startServer(): Shared {
 
 /** ai-vcr's MSW handlers, and how to wait for the recordings they are writing. */
 export type RecorderHandlers = HttpHandler[] & {
-  /** Settles when every recording started so far is written: await it before the process may exit. */
+  /**
+   * Settles when every recording started so far is written: await it before the process may
+   * exit. In record modes it rejects when a call since the last settled() was not recorded.
+   */
   settled(): Promise<void>;
 };
 
 /** MSW request handlers that serve LLM calls, for a test suite that runs its own `setupServer`. */
 export function recorderHandlers(options?: RecorderOptions): RecorderHandlers {
-  const handle = createResolver(resolveOptions(options));
-  return Object.assign(createHandlers(handle.resolve), { settled: () => handle.settled() });
+  const resolved = resolveOptions(options);
+  const handle = createResolver(resolved);
+  let reported = 0;
+  return Object.assign(createHandlers(handle.resolve), {
+    async settled() {
+      await handle.settled();
+      // Each failure once: settled() may be awaited after every test.
+      const outcomes = handle.outcomes();
+      const fresh = outcomes.slice(reported);
+      reported = outcomes.length;
+      throwOnFailures(resolved, fresh);
+    },
+  });
+}
+
+/** Record mode's promise: a call it should have recorded and did not fails the run, saying why. */
+function throwOnFailures(options: ResolvedOptions, outcomes: readonly RecorderEvent[]): void {
+  if (options.mode !== 'record' && options.mode !== 'record-if-missing') return;
+  const failures = recordingFailures(outcomes);
+  if (failures.length === 0) return;
+  const lines = failures.map((event) => `  ${event.method} ${event.endpoint}${event.test ? ` in ${event.test.id}` : ''}: ${event.message ?? 'no reason given'}`);
+  throw new Error(`ai-vcr: ${failures.length} ${failures.length === 1 ? 'call was' : 'calls were'} not recorded:\n${lines.join('\n')}`);
 }
 
 /**

@@ -25,7 +25,9 @@ export async function formatSummary(log: RunLog, { options, wholeSuite, cwd }: S
   const count = (type: RecorderEvent['type']) => log.events.filter((event) => event.type === type).length;
   const counts = [`${count('replayed')} replayed`, `${count('recorded')} recorded`, `${count('missed')} missed`];
   if (count('invalid') > 0) counts.push(`${count('invalid')} broken`);
+  if (count('refused') > 0) counts.push(`${count('refused')} refused`);
   if (count('passed-through') > 0) counts.push(`${count('passed-through')} live`);
+  if (count('not-recorded') > 0) counts.push(`${count('not-recorded')} not recorded`);
   const lines = [`ai-vcr: ${counts.join(', ')} (mode ${options.mode}, dir ${shown(options.dir, cwd)})`];
 
   const missed = unique(log.events.filter((event) => event.type === 'missed'));
@@ -39,6 +41,11 @@ export async function formatSummary(log: RunLog, { options, wholeSuite, cwd }: S
     lines.push(`  broken ${shown(event.file ?? '?', cwd)}${event.test ? ` in ${event.test.id}` : ''}`);
   }
   if (broken.length > LISTED) lines.push(`  ... and ${broken.length - LISTED} more broken`);
+  listed(lines, 'refused', log.events.filter((event) => event.type === 'refused'), (event) => `${event.method} ${event.endpoint}`);
+  // Failures first: they fail the run; policy skips (a 429, a 5xx) are only reported.
+  const notRecorded = log.events.filter((event) => event.type === 'not-recorded');
+  const byFailure = [...notRecorded.filter((event) => event.why === 'failure'), ...notRecorded.filter((event) => event.why !== 'failure')];
+  listed(lines, 'not recorded', byFailure, (event) => `${describe(event)}: ${event.message ?? 'no reason given'}`);
   if (wholeSuite && options.mode !== 'live') {
     for (const file of await unusedRecordings(log, options.dir)) lines.push(`  unused ${shown(file, cwd)}`);
   }
@@ -53,6 +60,13 @@ export async function formatSummary(log: RunLog, { options, wholeSuite, cwd }: S
  */
 const LISTED = 10;
 
+/** One line per test and call of a kind, at most LISTED of them. */
+function listed(lines: string[], kind: string, events: RecorderEvent[], what: (event: RecorderEvent) => string): void {
+  const distinct = unique(events);
+  for (const event of distinct.slice(0, LISTED)) lines.push(`  ${kind} ${what(event)}${event.test ? ` in ${event.test.id}` : ''}`);
+  if (distinct.length > LISTED) lines.push(`  ... and ${distinct.length - LISTED} more ${kind}`);
+}
+
 function describe(event: RecorderEvent): string {
   return `${event.method} ${event.endpoint}${event.model ? ` (model "${event.model}")` : ''}`;
 }
@@ -60,7 +74,7 @@ function describe(event: RecorderEvent): string {
 /** One line per test and request: a test that retries or loops would otherwise repeat it. */
 function unique(events: RecorderEvent[]): RecorderEvent[] {
   const seen = new Map<string, RecorderEvent>();
-  for (const event of events) seen.set(`${event.test?.id ?? ''}\n${event.key}\n${event.file ?? ''}`, event);
+  for (const event of events) seen.set(`${event.test?.id ?? ''}\n${event.endpoint}\n${event.key}\n${event.file ?? ''}`, event);
   return [...seen.values()];
 }
 

@@ -321,7 +321,8 @@ describe('failures while recording', () => {
         fetch(`${upstream.baseURL}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'not-json', stream, messages: [] }) });
       expect(await (await post(false)).text()).toBe('<html>proxy login</html>');
       expect(await (await post(true)).text()).toBe('data: warming up\n\ndata: [DONE]\n\n');
-      await closeRecorders();
+      // An answer that is not what the API sends is a failure to record: the run must not pass as recorded.
+      await expect(closeRecorders()).rejects.toThrow(/^ai-vcr: 2 calls were not recorded:\n {2}POST \/v1\/chat\/completions: the upstream's 200 answer is not a JSON object/);
       expect(errors.mock.calls.map(([message]) => String(message).replace(/key \w+/, 'key K'))).toEqual([
         `ai-vcr: did not record POST ${upstream.baseURL}/chat/completions (key K): the upstream's 200 answer is not a JSON object: "<html>proxy login</html>"`,
         `ai-vcr: did not record POST ${upstream.baseURL}/chat/completions (key K): the upstream's event 1 is not a JSON object: "warming up"`,
