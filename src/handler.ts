@@ -2,7 +2,7 @@ import { http, passthrough, type HttpHandler } from 'msw';
 import { endpointOf, methodOf, MODELS_ENDPOINT, OPENAI_API, type Endpoint } from './endpoint.js';
 import type { RecorderEvent, RecorderHooks } from './events.js';
 import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
-import { failure, invalidMessage, missMessage, unservedMessage } from './miss.js';
+import { failure, invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
 import type { ResolvedOptions } from './options.js';
 import { callUpstream, recordResponse } from './record.js';
@@ -93,8 +93,9 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       let upstream: Response;
       try {
         upstream = await callUpstream(request);
-      } catch {
+      } catch (error) {
         // The caller sees the network failure as its own; nothing is recorded.
+        console.error(unreachableMessage(keyed.method, redactUrl(request.url), error));
         return Response.error();
       }
       const recorded = await recordResponse(upstream, {
