@@ -6,7 +6,7 @@ import { failure, invalidMessage, missMessage, unreachableMessage, unservedMessa
 import { claim } from './mocked-copy.js';
 import type { ResolvedOptions } from './options.js';
 import { callUpstream, recordResponse } from './record.js';
-import { redactUrl } from './redact.js';
+import { redactUrl, scrub, secretsOf } from './redact.js';
 import { replay, replayModels } from './replay.js';
 import { createStore } from './store.js';
 
@@ -113,7 +113,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
           event('recorded', { file });
         })
         .catch((error: Error) => {
-          console.error(`ai-vcr: did not record ${keyed.method} ${redactUrl(request.url)} (key ${key}): ${error.message}`);
+          console.error(`ai-vcr: did not record ${keyed.method} ${redactUrl(request.url)} (key ${key}): ${scrub(error.message, secretsOf(request))}`);
         })
         .finally(() => {
           writing.delete(write);

@@ -3,7 +3,6 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { requestKey } from '../src/key.js';
-import { resolveOptions } from '../src/options.js';
 import { createStore } from '../src/store.js';
 import { FIXTURES, tempDir } from './support/fixtures.js';
 import { recorder } from './support/recorder.js';
@@ -120,13 +119,6 @@ describe('a directory symlink loop under the recordings directory', () => {
     const message = await replayError(dir, { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
     expect(message.match(/is not a valid recording/g)).toHaveLength(10);
     expect(message).toContain('... and 30 more files that are not valid recordings');
-  });
-});
-
-describe('options', () => {
-  it('a delay out of range says the allowed range', () => {
-    expect(() => resolveOptions({ delay: -1 }, {})).toThrow('delay: must be a number of milliseconds from 0 to 60000, or "recorded" (got -1)');
-    expect(() => resolveOptions({ delay: 'slow' }, {})).toThrow(/delay: must be .* \(got "slow"\)/);
   });
 });
 
