@@ -216,13 +216,15 @@ function sameExceptTiming(a: Recording, b: Recording): boolean {
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 async function readRecording(file: string): Promise<Loaded> {
+  const bytes = await readFile(file);
   let text: string;
   try {
     // Strict: a lenient decode would replay a file saved in another encoding with U+FFFD in the answers.
-    text = UTF8.decode(await readFile(file));
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    return { ok: false, problem: 'not UTF-8 text (saved in another encoding?): re-save it as UTF-8' };
+    text = UTF8.decode(bytes);
+  } catch {
+    const at = firstInvalidByte(bytes);
+    const line = bytes.subarray(0, at).filter((byte) => byte === 0x0a).length + 1;
+    return { ok: false, problem: `not UTF-8 text: byte ${at} (line ${line}) is not valid UTF-8; was it saved in another encoding? Re-save it as UTF-8` };
   }
   let json: unknown;
   try {
@@ -232,6 +234,17 @@ async function readRecording(file: string): Promise<Loaded> {
   }
   const parsed = RecordingSchema.safeParse(json);
   return parsed.success ? { ok: true, recording: parsed.data } : { ok: false, problem: describeIssue(parsed.error) };
+}
+
+/** The offset of the first byte that is not valid UTF-8, in bytes that are not valid UTF-8. */
+function firstInvalidByte(bytes: Buffer): number {
+  // A lenient decode puts U+FFFD where the bad bytes were; one spelled EF BF BD in the file is a real one.
+  let offset = 0;
+  for (const char of bytes.toString('utf8')) {
+    if (char === '\uFFFD' && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) break;
+    offset += Buffer.byteLength(char);
+  }
+  return offset;
 }
 
 /** The request a recording answers, normalized as a live request would be. */

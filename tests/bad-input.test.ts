@@ -63,7 +63,7 @@ describe('a recording that is not valid', () => {
     const message = await replayError(dir, recording.request.body);
     expect(message).not.toMatch(/^replayed/);
     expect(message).toContain(file);
-    expect(message).toMatch(/not UTF-8/);
+    expect(message).toContain(`not UTF-8 text: byte ${at} (line 1) is not valid UTF-8`);
   });
 });
 
