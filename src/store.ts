@@ -65,7 +65,7 @@ async function isDirectory(file: string): Promise<boolean> {
 }
 
 /** The file that stands where a directory (or one of its parents) should be, if one does. */
-export async function fileInTheWay(dir: string): Promise<string | undefined> {
+async function fileInTheWay(dir: string): Promise<string | undefined> {
   for (let at = dir; ; at = path.dirname(at)) {
     const stats = await stat(at).catch(() => undefined);
     if (stats) return stats.isDirectory() ? undefined : at;
