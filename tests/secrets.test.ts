@@ -109,9 +109,10 @@ describe('secrets, by property', () => {
         fc.array(fc.tuple(headerName, shortValue), { maxLength: 3 }),
         fc.array(harmless, { maxLength: 3 }),
         fc.tuple(paramName, shortValue),
-        fc.tuple(headerName, carried),
+        // A secret with no parts of its own (no scheme, no `=`): so it occurs exactly where `sent` does.
+        fc.tuple(headerName, secret.filter((value) => !value.includes('='))),
         fc.jsonValue(),
-        (short, allowed, [param, paramValue], [secretName, { sent }], rest) => {
+        (short, allowed, [param, paramValue], [secretName, sent], rest) => {
           const headers = new Headers([...short, ...allowed]);
           if (!headers.has(secretName)) headers.set(secretName, sent);
           const url = new URL('http://127.0.0.1/v1/chat/completions?alt=sse');
@@ -119,9 +120,8 @@ describe('secrets, by property', () => {
           const request = new Request(url, { method: 'POST', headers });
           // The short and allowlisted values occur in the answer: they must not be touched.
           const answer = { text: [...short, ...allowed].map(([, value]) => value).join(' '), param: paramValue, rest };
-          const secrets = secretsOf(request);
-          fc.pre(!stringsOf(answer).some((text) => secrets.some((value) => text.includes(value))));
-          expect(withoutSecrets(answer, secrets)).toStrictEqual(answer);
+          fc.pre(!stringsOf(answer).some((text) => text.includes(sent) || text.includes(JSON.stringify(sent).slice(1, -1))));
+          expect(withoutSecrets(answer, secretsOf(request))).toStrictEqual(answer);
         },
       ),
       { numRuns: 300 },
