@@ -118,10 +118,76 @@ function partsOf(value: string): string[] {
   return parts;
 }
 
-/** A JSON value with every occurrence of these secrets, in any string or key of it, replaced. */
+/**
+ * A JSON value with every occurrence of these secrets, in any string or key of it, replaced;
+ * also one split across the items of a list (see `withoutSplitSecrets`).
+ */
 export function withoutSecrets<T>(value: T, secrets: string[]): T {
   if (secrets.length === 0) return value;
-  return walk(value, (text) => scrub(text, secrets)) as T;
+  const scrubbed = walk(value, (text) => scrub(text, secrets));
+  withoutSplitSecrets(scrubbed, secrets);
+  return scrubbed as T;
+}
+
+type Container = Record<string | number, unknown>;
+interface Leaf {
+  holder: Container;
+  key: string | number;
+}
+
+/**
+ * A stream's text comes in pieces, one per chunk, and an LLM repeating a key splits it as it
+ * tokenizes it (`sk-ab`, `c12`, `3...`), as it does a tool call's JSON arguments. So the strings
+ * at one place in every item of a list (`__data__.choices[0].delta.content` of each chunk) are
+ * read as one text, and where a secret runs across pieces, the piece it starts in gets the
+ * placeholder and the rest of it is cut from the others. Changes `value` in place.
+ */
+function withoutSplitSecrets(value: unknown, secrets: string[]): void {
+  if (!value || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    const places = new Map<string, Leaf[]>();
+    for (const item of value) {
+      for (const [place, leaf] of leavesOf(item, '')) {
+        const pieces = places.get(place) ?? [];
+        pieces.push(leaf);
+        places.set(place, pieces);
+      }
+    }
+    for (const pieces of places.values()) if (pieces.length > 1) cutAcross(pieces, secrets);
+  }
+  for (const item of Object.values(value)) withoutSplitSecrets(item, secrets);
+}
+
+/** Every string in a JSON value, by its path. */
+function leavesOf(value: unknown, at: string): [string, Leaf][] {
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]): [string, Leaf][] => {
+    const place = `${at}/${key}`;
+    if (typeof item === 'string') return [[place, { holder: value as Container, key: Array.isArray(value) ? Number(key) : key }]];
+    return leavesOf(item, place);
+  });
+}
+
+/** Cut the secrets out of pieces of one text: the placeholder where each starts, nothing where it goes on. */
+function cutAcross(pieces: Leaf[], secrets: string[]): void {
+  const texts = pieces.map(({ holder, key }) => holder[key] as string);
+  const whole = texts.join('');
+  const spans = occurrences(whole, secrets);
+  if (spans.length === 0) return;
+  let start = 0;
+  pieces.forEach(({ holder, key }, index) => {
+    const end = start + texts[index]!.length;
+    let out = '';
+    let at = start;
+    for (const [from, to] of spans) {
+      if (to <= start || from >= end) continue;
+      out += whole.slice(at, Math.max(from, start));
+      if (from >= start) out += REDACTED;
+      at = Math.min(to, end);
+    }
+    holder[key] = out + whole.slice(at, end);
+    start = end;
+  });
 }
 
 function walk(value: unknown, change: (text: string) => string): unknown {

@@ -42,15 +42,29 @@ const carried = fc.oneof(
   fc.tuple(cookieValue, cookieValue).map(([value, other]) => ({ sent: `session=${value}; theme=${other}`, echoed: value })),
 );
 
-type Placement = 'chunk text' | 'tool arguments' | 'error body' | 'key of an object';
-const placement = fc.constantFrom<Placement>('chunk text', 'tool arguments', 'error body', 'key of an object');
+type Placement = 'chunk text' | 'split across chunks' | 'tool arguments' | 'error body' | 'key of an object';
+const placement = fc.constantFrom<Placement>('chunk text', 'split across chunks', 'tool arguments', 'error body', 'key of an object');
+/** Where 'split across chunks' cuts the text, as an LLM's tokens would. */
+const cuts = fc.uniqueArray(fc.nat({ max: 60 }), { maxLength: 6 });
+
+/** The streamed text of a recording's chunks, joined: what the caller read. */
+function streamedText(recording: { response: unknown }): string {
+  const { body } = recording.response as { body: unknown };
+  if (!Array.isArray(body)) return '';
+  return body.map((chunk: { __data__: { choices: { delta: { content?: string } }[] } }) => chunk.__data__.choices[0]?.delta.content ?? '').join('');
+}
 
 /** A response with the echoed text where the placement says. */
-function responseWith(echoed: string, where: Placement): unknown {
+function responseWith(echoed: string, where: Placement, at: number[] = []): unknown {
   const chunk = (delta: unknown) => ({ __type__: 'ChatCompletionChunk', __data__: { id: 'rec-1', created: 0, choices: [{ index: 0, delta }] } });
   switch (where) {
     case 'chunk text':
       return { body: [chunk({ content: 'you sent' }), chunk({ content: ` ${echoed}.` })], is_streaming: true };
+    case 'split across chunks': {
+      const text = `you sent ${echoed}.`;
+      const bounds = [0, ...at.filter((cut) => cut < text.length).sort((a, b) => a - b), text.length];
+      return { body: bounds.slice(1).map((end, i) => chunk({ content: text.slice(bounds[i], end) })), is_streaming: true };
+    }
     case 'tool arguments':
       // JSON inside a string: the secret is escaped there (a `"` becomes `\"`), and must go all the same.
       return { body: [chunk({ tool_calls: [{ function: { arguments: JSON.stringify({ echo: { headers: [echoed] } }) } }] })], is_streaming: true };
@@ -64,11 +78,11 @@ function responseWith(echoed: string, where: Placement): unknown {
 describe('secrets, by property', () => {
   it('a header value (or its token, or a cookie) repeated anywhere in the answer is not in the recording', () => {
     fc.assert(
-      fc.property(headerName, carried, placement, (name, { sent, echoed }, where) => {
+      fc.property(headerName, carried, placement, cuts, (name, { sent, echoed }, where, at) => {
         const request = new Request('http://127.0.0.1/v1/chat/completions', { method: 'POST', headers: { [name]: sent } });
-        const written = recordingOf(request, responseWith(echoed, where));
+        const written = recordingOf(request, responseWith(echoed, where, at));
         const file = `${JSON.stringify(written, null, 2)}\n`;
-        for (const text of [...stringsOf(written), file]) {
+        for (const text of [...stringsOf(written), file, streamedText(written)]) {
           expect(text).not.toContain(echoed);
           expect(text).not.toContain(sent);
         }
@@ -80,16 +94,16 @@ describe('secrets, by property', () => {
 
   it('a query parameter value is not in the recorded URL, nor anywhere the answer repeats it', () => {
     fc.assert(
-      fc.property(paramName, secret, placement, fc.boolean(), (name, value, where, echoRaw) => {
+      fc.property(paramName, secret, placement, cuts, fc.boolean(), (name, value, where, at, echoRaw) => {
         const url = new URL('http://127.0.0.1/v1/chat/completions?api-version=2024-10-21');
         url.searchParams.set(name, value);
         const request = new Request(url, { method: 'POST' });
         // An upstream repeats the URL as it came (percent-encoded), or the value decoded.
         const raw = new URLSearchParams({ [name]: value }).toString().slice(name.length + 1);
         const echoed = echoRaw ? url.href : value;
-        const written = recordingOf(request, responseWith(echoed, where));
+        const written = recordingOf(request, responseWith(echoed, where, at));
         const file = JSON.stringify(written, null, 2);
-        for (const text of [...stringsOf(written), file]) {
+        for (const text of [...stringsOf(written), file, streamedText(written)]) {
           expect(text).not.toContain(value);
           expect(text).not.toContain(raw);
         }
@@ -156,7 +170,9 @@ async function echoingUpstream() {
       return json(200, { ...base, object: 'chat.completion', choices: [{ index: 0, message, finish_reason: 'tool_calls' }] });
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const lines = [`url ${req.url}`, ...Object.entries(req.headers).map(([name, value]) => ` ${name}: ${String(value)}`)];
+    const all = [`url ${req.url}`, ...Object.entries(req.headers).map(([name, value]) => ` ${name}: ${String(value)}`)];
+    // As an LLM repeating them would: a few characters per chunk.
+    const lines = model === 'echo-split' ? all.join('').match(/.{1,3}/gs)! : all;
     for (const content of lines) {
       res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`);
     }
@@ -208,23 +224,29 @@ describe('secrets, through the record path', () => {
     const messages = [{ role: 'user' as const, content: 'echo' }];
     let streamed = '';
     for await (const chunk of await sdk.chat.completions.create({ model: 'echo', messages, stream: true })) streamed += chunk.choices[0]?.delta.content ?? '';
+    let split = '';
+    for await (const chunk of await sdk.chat.completions.create({ model: 'echo-split', messages, stream: true })) split += chunk.choices[0]?.delta.content ?? '';
     const called = await sdk.chat.completions.create({ model: 'echo', messages });
     const rejected = await sdk.chat.completions.create({ model: 'echo-error', messages }).catch((error: Error) => error.message);
     await sdk.chat.completions.create({ model: 'echo-page', messages }).catch(() => {});
     await vcr.close();
 
     // The caller got every value back: the upstream really echoed them.
-    const answers = [streamed, called.choices[0]?.message.tool_calls?.[0]?.type === 'function' ? called.choices[0].message.tool_calls[0].function.arguments : '', rejected];
+    const answers = [streamed, split, called.choices[0]?.message.tool_calls?.[0]?.type === 'function' ? called.choices[0].message.tool_calls[0].function.arguments : '', rejected];
     for (const value of [SECRETS.apiKey, SECRETS.cookie, SECRETS.helicone, SECRETS.portkey, SECRETS.apim, SECRETS.organization, SECRETS.project]) {
       for (const answer of answers) expect(answer).toContain(value);
     }
 
     const files = (await readdir(dir)).filter((name) => name.endsWith('.json'));
-    expect(files).toHaveLength(3);
+    expect(files).toHaveLength(4);
     const written = await Promise.all(files.map((name) => readFile(path.join(dir, name), 'utf8')));
+    const streams = written.map((text) => streamedText(JSON.parse(text)));
+    expect(streams.filter((text) => text.includes(`authorization: ${REDACTED} cookie: ${REDACTED}`))).toHaveLength(2);
     const forms = Object.values(SECRETS).flatMap((value) => [value, encodeURIComponent(value)]);
-    for (const text of written) {
+    for (const text of [...written, ...streams]) {
       for (const value of forms) expect(text).not.toContain(value);
+    }
+    for (const text of written) {
       expect(new URL(JSON.parse(text).request.url).search).toBe(`?code=${encodeURIComponent(REDACTED)}`);
       expect(text).toContain(REDACTED);
     }
