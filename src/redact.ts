@@ -5,7 +5,8 @@
  * ocp-apim-subscription-key, `?code=` for Azure Functions, `?key=` for Gemini, ...) and a list
  * of them is always one short, so the rule is the other way round: the value of every request
  * header and query parameter is a secret unless its name is on a short allowlist of things
- * known to be harmless, and every secret is scrubbed from the whole recording.
+ * known to be harmless, and every secret is scrubbed from the whole recording. README,
+ * "Secrets", states the rule for users; keep the two in step.
  */
 
 /**
@@ -22,6 +23,7 @@ const HARMLESS_HEADERS = new Set([
   'connection',
   'content-length',
   'content-type',
+  // Already in the recorded URL.
   'host',
   'keep-alive',
   'te',
