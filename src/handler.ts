@@ -2,11 +2,11 @@ import { http, passthrough, type HttpHandler } from 'msw';
 import { endpointOf, methodOf, MODELS_ENDPOINT, OPENAI_API, type Endpoint } from './endpoint.js';
 import type { RecorderEvent, RecorderHooks } from './events.js';
 import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
-import { failure, invalidMessage, missMessage, unservedMessage } from './miss.js';
+import { failure, invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
 import type { ResolvedOptions } from './options.js';
 import { callUpstream, recordResponse } from './record.js';
-import { redactUrl } from './redact.js';
+import { redactUrl, scrub, secretsOf } from './redact.js';
 import { replay, replayModels } from './replay.js';
 import { createStore } from './store.js';
 
@@ -104,8 +104,9 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       let upstream: Response;
       try {
         upstream = await callUpstream(request);
-      } catch {
+      } catch (error) {
         // The caller sees the network failure as its own; nothing is recorded.
+        console.error(unreachableMessage(keyed.method, redactUrl(request.url), error));
         return Response.error();
       }
       const recorded = await recordResponse(upstream, {
@@ -123,8 +124,9 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
           event('recorded', { file });
         })
         .catch((error: Error) => {
-          console.error(`ai-vcr: did not record ${keyed.method} ${redactUrl(request.url)} (key ${key}): ${error.message}`);
-          event('not-recorded', { why: 'failure', message: error.message });
+          const reason = scrub(error.message, secretsOf(request));
+          console.error(`ai-vcr: did not record ${keyed.method} ${redactUrl(request.url)} (key ${key}): ${reason}`);
+          event('not-recorded', { why: 'failure', message: reason });
         })
         .finally(() => {
           writing.delete(write);

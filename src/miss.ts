@@ -38,15 +38,30 @@ export function missMessage({ request, key, options, index, test }: MissContext)
     lines.push(`  nearest:  ${path.relative(options.dir, nearest.file)}, which differs at:`);
     for (const difference of nearest.differences) lines.push(`              ${difference}`);
   }
-  for (const { file, problem } of index.invalid) {
+  for (const { file, problem } of index.invalid.slice(0, MAX_SKIPPED)) {
     lines.push(`  skipped:  ${path.relative(options.dir, file)} is not a valid recording: ${problem}`);
+  }
+  if (index.invalid.length > MAX_SKIPPED) {
+    lines.push(`  skipped:  ... and ${index.invalid.length - MAX_SKIPPED} more files that are not valid recordings`);
   }
   lines.push(`To record it, run the tests once with the provider's API key set (e.g. OPENAI_API_KEY):`);
   lines.push(`  ${recordCommand(options, test?.command)}`);
   return lines.join('\n');
 }
 
+/**
+ * The problem the store reports when the recordings directory, or one of its parents, is a
+ * file: `file` is then that file, and the remedy is not to fix a recording but to move it.
+ */
+export const NOT_A_DIRECTORY = 'is a file, not a directory';
+
 export function invalidMessage(file: string, problem: string): string {
+  if (problem === NOT_A_DIRECTORY) {
+    return [
+      `ai-vcr: cannot read recordings: ${file} ${NOT_A_DIRECTORY}.`,
+      `Point the dir option (or AI_VCR_DIR) at a directory of recordings, or move the file away.`,
+    ].join('\n');
+  }
   return [
     `ai-vcr: the recording ${file} cannot be replayed: ${problem}.`,
     `Fix the file by hand, or delete it and record it again with AI_VCR_MODE=record-if-missing.`,
@@ -61,12 +76,34 @@ export function unservedMessage(method: string, url: string): string {
   ].join('\n');
 }
 
+/**
+ * For a record-mode call whose upstream could not be reached. The caller only sees a network
+ * error without its cause (MSW's Response.error() is a bare "Failed to fetch"), so the cause
+ * (ECONNREFUSED 127.0.0.1:PORT, a DNS failure, a TLS error) is printed here. `url` is redacted.
+ */
+export function unreachableMessage(method: string, url: string, error: unknown): string {
+  return `ai-vcr: ${method} ${url} could not reach the upstream, so nothing was recorded: ${causeOf(error)}`;
+}
+
+/** undici's fetch rejects with "fetch failed" and puts what happened in `cause`, sometimes nested. */
+function causeOf(error: unknown): string {
+  const messages: string[] = [];
+  for (let at = error; at instanceof Error && messages.length < 4; at = at.cause) {
+    // Node's happy-eyeballs connect gives an AggregateError with an empty message, one error per address.
+    const errors = at instanceof AggregateError ? (at.errors as unknown[]).map(String) : [];
+    messages.push(at.message || errors.join(', '));
+  }
+  return messages.join(': ') || String(error);
+}
+
 export function recordCommand(options: ResolvedOptions, test = 'npm test'): string {
   const dir = options.fromEnv.dir ? ` AI_VCR_DIR=${options.dir}` : '';
   return `AI_VCR_MODE=record-if-missing${dir} ${test}`;
 }
 
 const MAX_DIFFERENCES = 5;
+/** Past this many, invalid files are counted, not listed: the message must stay readable. */
+const MAX_SKIPPED = 10;
 
 interface Difference {
   path: string;

@@ -9,6 +9,8 @@ const Mode = z.enum(MODES);
 export const SCOPES = ['request', 'test'] as const;
 export type Scope = (typeof SCOPES)[number];
 
+const MAX_DELAY_MS = 60_000;
+
 export const OptionsSchema = z.strictObject({
   /** What happens to an LLM call: see README, "Modes". Default `replay`. */
   mode: Mode.optional(),
@@ -29,7 +31,9 @@ export const OptionsSchema = z.strictObject({
    * Pacing of replayed streams: 0 (default) sends chunks as fast as the client reads them,
    * a number waits that many ms before each chunk, `recorded` reproduces the recorded timing.
    */
-  delay: z.union([z.literal('recorded'), z.number().nonnegative().max(60_000)]).optional(),
+  delay: z
+    .union([z.literal('recorded'), z.number().nonnegative().max(MAX_DELAY_MS)], { error: `must be a number of milliseconds from 0 to ${MAX_DELAY_MS}, or "recorded"` })
+    .optional(),
   /**
    * Also record upstream 400, 404 and 422 errors, which are deterministic, so a test of error
    * handling replays offline. 429, 5xx and network errors are never recorded. Default false.

@@ -5,10 +5,13 @@ import { z } from 'zod/v4';
  * "Recording format"), so its recordings replay here unchanged. Objects are loose:
  * fields we do not use (provider_metadata, exception_message, ...) are kept as they are.
  */
-const SdkObject = z.looseObject({
-  __type__: z.string(),
-  __data__: z.record(z.string(), z.unknown()),
-});
+const SdkObject = z.looseObject(
+  {
+    __type__: z.string(),
+    __data__: z.record(z.string(), z.unknown()),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? `expected an object with __type__ and __data__, got ${kindOf(issue.input)}` : undefined) },
+);
 
 const RecordedRequest = z.looseObject({
   method: z.string(),
@@ -29,7 +32,9 @@ const ExceptionData = z.looseObject({
 });
 
 const RecordedResponse = z.looseObject({
-  body: z.union([z.array(SdkObject), SdkObject, z.null()]),
+  body: z.union([z.array(SdkObject), SdkObject, z.null()], {
+    error: (issue) => `expected a list of chunks, one object with __type__ and __data__, or null, got ${kindOf(issue.input)}`,
+  }),
   is_streaming: z.boolean(),
   is_exception: z.boolean().optional(),
   exception_data: ExceptionData.nullish(),
@@ -65,6 +70,30 @@ export type SdkObject = z.infer<typeof SdkObject>;
 export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid recording';
-  const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '');
-  return `${path || '(root)'}: ${issue.message}`;
+  const { path, message } = innermost(issue);
+  const where = path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '');
+  return `${where || '(root)'}: ${message}`;
+}
+
+/**
+ * A union's own issue says only "Invalid input". The alternative that got deepest into the
+ * value (the list of chunks, for a list) is the one the file meant, so its issue is the one
+ * that says what is wrong.
+ */
+function innermost(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { path: issue.path, message: issue.message };
+  const [deepest] = issue.errors
+    .map((issues) => issues[0])
+    .filter((inner) => inner !== undefined)
+    .sort((a, b) => b.path.length - a.path.length);
+  if (!deepest || deepest.path.length === 0) return { path: issue.path, message: issue.message };
+  const inner = innermost(deepest);
+  return { path: [...issue.path, ...inner.path], message: inner.message };
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
 }

@@ -1,48 +1,237 @@
 /**
  * What of a live request may be written to disk. Recordings are committed and reviewed, so
- * nothing that authorizes or identifies the caller may reach them: request headers are
- * kept only from a short allowlist, credentials in the query string are replaced, and any
- * credential seen in the request is scrubbed from the whole file as a last line of defence.
+ * nothing that authorizes or identifies the caller may reach them. Credentials come in many
+ * places (authorization, api-key, cookie, helicone-auth, x-portkey-api-key,
+ * ocp-apim-subscription-key, `?code=` for Azure Functions, `?key=` for Gemini, ...) and a list
+ * of them is always one short, so the rule is the other way round: the value of every request
+ * header and query parameter is a secret unless its name is on a short allowlist of things
+ * known to be harmless, and every secret is scrubbed from the whole recording. README,
+ * "Secrets", states the rule for users; keep the two in step.
  */
-const KEPT_HEADERS = new Set(['content-type', 'accept', 'openai-beta']);
-const SECRET_HEADERS = ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'proxy-authorization'];
-const SECRET_PARAM = /key|token|secret|password|auth|sig/i;
+
+/**
+ * Headers whose values are protocol or SDK metadata, the same for every caller: content
+ * negotiation, transport, and SDK/API versions. They are allowlisted because their values
+ * (`application/json`, `2023-06-01`, `keep-alive`) are common words of answers, which
+ * scrubbing them would corrupt, and because none of them authorizes or identifies anyone.
+ */
+const HARMLESS_HEADERS = new Set([
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'cache-control',
+  'connection',
+  'content-length',
+  'content-type',
+  // Already in the recorded URL.
+  'host',
+  'keep-alive',
+  'te',
+  'transfer-encoding',
+  'user-agent',
+  'sec-fetch-dest',
+  'sec-fetch-mode',
+  'sec-fetch-site',
+  // API and SDK versions: Anthropic, OpenAI (assistants=v2), Google's client libraries.
+  'anthropic-version',
+  'anthropic-beta',
+  'openai-beta',
+  'x-goog-api-client',
+]);
+/** Stainless-generated SDKs (openai, anthropic, groq, ...) describe themselves: os, arch, runtime, retry count, timeout. */
+const HARMLESS_HEADER_PREFIX = 'x-stainless-';
+
+/** Query parameters that choose a protocol, not a caller: Gemini's `alt=sse`, Azure's `api-version`, Anthropic's `beta=true`. */
+const HARMLESS_PARAMS = new Set(['alt', 'api-version', 'beta']);
+
+/** Request headers written to a recording, for a reader to see how it was asked. */
+const KEPT_HEADERS = ['accept', 'content-type', 'openai-beta'];
+
+/**
+ * Values shorter than this are not treated as secrets: real credentials are longer, and
+ * scrubbing a short value (`1`, `true`, `gpt-4o`) would corrupt innocent text of the answer.
+ */
+export const MIN_SECRET_LENGTH = 8;
 export const REDACTED = '<redacted>';
+
+export function isHarmlessHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return HARMLESS_HEADERS.has(lower) || lower.startsWith(HARMLESS_HEADER_PREFIX);
+}
+
+export function isHarmlessParam(name: string): boolean {
+  return HARMLESS_PARAMS.has(name.toLowerCase());
+}
 
 export function keptHeaders(headers: Headers): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const name of [...KEPT_HEADERS].sort()) {
+  for (const name of KEPT_HEADERS) {
     const value = headers.get(name);
     if (value !== null) kept[name] = value;
   }
   return kept;
 }
 
+/** The URL with the value of every query parameter that is not allowlisted replaced; used in recordings and in every message. */
 export function redactUrl(url: string): string {
   const parsed = new URL(url);
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, REDACTED);
+  for (const name of new Set(parsed.searchParams.keys())) {
+    if (!isHarmlessParam(name)) parsed.searchParams.set(name, REDACTED);
   }
   return parsed.href;
 }
 
-/** Credential values a request carries, to be scrubbed wherever they appear in a recording. */
+/** Every secret a request carries (see the module comment), to be scrubbed wherever it appears. */
 export function secretsOf(request: Request): string[] {
   const secrets: string[] = [];
-  for (const name of SECRET_HEADERS) {
-    const value = request.headers.get(name);
-    if (value) secrets.push(value, value.replace(/^(Bearer|Basic|Token)\s+/i, ''));
+  request.headers.forEach((value, name) => {
+    if (!isHarmlessHeader(name)) secrets.push(...partsOf(value));
+  });
+  // Decoded, and as the URL spells it: an upstream that repeats the URL repeats it encoded.
+  for (const pair of new URL(request.url).search.slice(1).split('&')) {
+    const [name = '', raw = ''] = pair.split(/=(.*)/s);
+    if (!isHarmlessParam(decodeParam(name))) secrets.push(raw, decodeParam(raw));
   }
-  for (const [name, value] of new URL(request.url).searchParams) {
-    if (SECRET_PARAM.test(name) && value) secrets.push(value);
-  }
-  // Short values would scrub innocent text; real credentials are long.
-  return [...new Set(secrets)].filter((secret) => secret.length >= 8);
+  // Also as it reads inside a JSON string held in a string (tool-call arguments), where `"` is `\"`.
+  const escaped = secrets.map((secret) => JSON.stringify(secret).slice(1, -1));
+  return [...new Set([...secrets, ...escaped])].filter((secret) => secret.length >= MIN_SECRET_LENGTH && !REDACTED.includes(secret));
 }
 
-/** A JSON value with every occurrence of these secrets, in any string of it, replaced. */
+function decodeParam(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A header's value, and the parts of it an upstream may repeat on their own: the credentials
+ * after an auth scheme (`Bearer sk-...`, as authorization and helicone-auth carry them), and
+ * each value of a `name=value; ...` list (a cookie's, and any header written like one).
+ */
+function partsOf(value: string): string[] {
+  const parts = [value.trim()];
+  const scheme = /^[A-Za-z][\w.-]*\s+(\S.*)$/.exec(value.trim());
+  if (scheme) parts.push(scheme[1]!.trim());
+  if (value.includes('=')) {
+    for (const pair of value.split(';')) parts.push(pair.slice(pair.indexOf('=') + 1).trim());
+  }
+  return parts;
+}
+
+/**
+ * A JSON value with every occurrence of these secrets, in any string or key of it, replaced;
+ * also one split across the items of a list (see `withoutSplitSecrets`).
+ */
 export function withoutSecrets<T>(value: T, secrets: string[]): T {
   if (secrets.length === 0) return value;
-  const text = secrets.reduce((scrubbed, secret) => scrubbed.split(secret).join(REDACTED), JSON.stringify(value));
-  return JSON.parse(text) as T;
+  const scrubbed = walk(value, (text) => scrub(text, secrets));
+  withoutSplitSecrets(scrubbed, secrets);
+  return scrubbed as T;
+}
+
+type Container = Record<string | number, unknown>;
+interface Leaf {
+  holder: Container;
+  key: string | number;
+}
+
+/**
+ * A stream's text comes in pieces, one per chunk, and an LLM repeating a key splits it as it
+ * tokenizes it (`sk-ab`, `c12`, `3...`), as it does a tool call's JSON arguments. So the strings
+ * at one place in every item of a list (`__data__.choices[0].delta.content` of each chunk) are
+ * read as one text, and where a secret runs across pieces, the piece it starts in gets the
+ * placeholder and the rest of it is cut from the others. Changes `value` in place.
+ */
+function withoutSplitSecrets(value: unknown, secrets: string[]): void {
+  if (!value || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    const places = new Map<string, Leaf[]>();
+    for (const item of value) {
+      for (const [place, leaf] of leavesOf(item, '')) {
+        const pieces = places.get(place) ?? [];
+        pieces.push(leaf);
+        places.set(place, pieces);
+      }
+    }
+    for (const pieces of places.values()) if (pieces.length > 1) cutAcross(pieces, secrets);
+  }
+  for (const item of Object.values(value)) withoutSplitSecrets(item, secrets);
+}
+
+/** Every string in a JSON value, by its path. */
+function leavesOf(value: unknown, at: string): [string, Leaf][] {
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]): [string, Leaf][] => {
+    const place = `${at}/${key}`;
+    if (typeof item === 'string') return [[place, { holder: value as Container, key: Array.isArray(value) ? Number(key) : key }]];
+    return leavesOf(item, place);
+  });
+}
+
+/** Cut the secrets out of pieces of one text: the placeholder where each starts, nothing where it goes on. */
+function cutAcross(pieces: Leaf[], secrets: string[]): void {
+  const texts = pieces.map(({ holder, key }) => holder[key] as string);
+  const whole = texts.join('');
+  const spans = occurrences(whole, secrets);
+  if (spans.length === 0) return;
+  let start = 0;
+  pieces.forEach(({ holder, key }, index) => {
+    const end = start + texts[index]!.length;
+    let out = '';
+    let at = start;
+    for (const [from, to] of spans) {
+      if (to <= start || from >= end) continue;
+      out += whole.slice(at, Math.max(from, start));
+      if (from >= start) out += REDACTED;
+      at = Math.min(to, end);
+    }
+    holder[key] = out + whole.slice(at, end);
+    start = end;
+  });
+}
+
+function walk(value: unknown, change: (text: string) => string): unknown {
+  if (typeof value === 'string') return change(value);
+  if (Array.isArray(value)) return value.map((item) => walk(item, change));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [change(key), walk(item, change)]));
+  }
+  return value;
+}
+
+/**
+ * Text with every stretch covered by an occurrence of a secret replaced by one placeholder.
+ * Occurrences are found before anything is replaced and overlapping ones are merged, so no
+ * tail of a secret survives next to a placeholder (`abab` twice overlapping in `ababab`).
+ * Only a secret that begins or ends like the placeholder (`d>...`) can show up again beside
+ * it; then the whole text goes, as nothing less is sure to leave no secret.
+ */
+export function scrub(text: string, secrets: string[]): string {
+  let out = '';
+  let at = 0;
+  for (const [start, end] of occurrences(text, secrets)) {
+    out += `${text.slice(at, start)}${REDACTED}`;
+    at = end;
+  }
+  if (at === 0) return text;
+  out += text.slice(at);
+  return secrets.some((secret) => out.includes(secret)) ? REDACTED : out;
+}
+
+/** Where the secrets occur in a text, as sorted, merged [start, end) spans. */
+function occurrences(text: string, secrets: string[]): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const secret of secrets) {
+    for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1)) spans.push([at, at + secret.length]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [start, end] of spans) {
+    const last = merged.at(-1);
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
 }

@@ -1,8 +1,9 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { endpointOf, methodOf, MODELS_ENDPOINT, type Endpoint } from './endpoint.js';
 import { requestKey, type KeyedRequest } from './key.js';
+import { NOT_A_DIRECTORY } from './miss.js';
 import type { Scope } from './options.js';
 import { describeIssue, RecordingSchema, type Recording } from './recording.js';
 
@@ -30,16 +31,46 @@ export interface DirectoryIndex {
 
 type Loaded = { ok: true; recording: Recording } | { ok: false; problem: string };
 
-/** Every recording file under a directory, sub-directories included, sorted; none if it does not exist. */
+/**
+ * Every recording file under a directory, sub-directories included, sorted; none if it does not
+ * exist. A symlinked directory is followed, but each real directory is read once: a link back up
+ * the tree would otherwise be walked until the OS gives up, listing the same files hundreds of times.
+ */
 export async function recordingFiles(dir: string): Promise<string[]> {
-  const names = await readdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw error;
+  const found: string[] = [];
+  const seen = new Set<string>();
+  async function walk(relative: string): Promise<void> {
+    const at = path.join(dir, relative);
+    const real = await realpath(at);
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const entry of await readdir(at, { withFileTypes: true })) {
+      const name = path.join(relative, entry.name);
+      // A link named *.json is a recording whatever it points at: if it is broken, reading it says so.
+      if (entry.name.endsWith('.json') && (entry.isFile() || entry.isSymbolicLink())) found.push(name);
+      else if (entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(path.join(dir, name))))) await walk(name);
+    }
+  }
+  await walk('').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
   });
-  return names
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .map((name) => path.join(dir, name));
+  return found.sort().map((name) => path.join(dir, name));
+}
+
+async function isDirectory(file: string): Promise<boolean> {
+  return stat(file).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
+}
+
+/** The file that stands where a directory (or one of its parents) should be, if one does. */
+async function fileInTheWay(dir: string): Promise<string | undefined> {
+  for (let at = dir; ; at = path.dirname(at)) {
+    const stats = await stat(at).catch(() => undefined);
+    if (stats) return stats.isDirectory() ? undefined : at;
+    if (path.dirname(at) === at) return undefined;
+  }
 }
 
 /**
@@ -62,6 +93,11 @@ export function createStore(dir: string, scope: Scope) {
 
   async function buildIndex(): Promise<DirectoryIndex> {
     const built: DirectoryIndex = { byKey: new Map(), models: [], invalid: [] };
+    const blocker = await fileInTheWay(dir);
+    if (blocker) {
+      built.invalid.push({ file: blocker, problem: NOT_A_DIRECTORY });
+      return built;
+    }
     for (const file of await recordingFiles(dir)) {
       // Not cached: the index keeps requests only, hits load what they need.
       const result = await readRecording(file).catch((error: Error) => ({ ok: false as const, problem: error.message }));
@@ -91,7 +127,12 @@ export function createStore(dir: string, scope: Scope) {
       const result = await load(file);
       return result.ok ? { kind: 'hit', file, recording: result.recording } : { kind: 'invalid', file, problem: result.problem };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      const { code } = error as NodeJS.ErrnoException;
+      if (code === 'ENOTDIR') {
+        const blocker = await fileInTheWay(dir);
+        if (blocker) return { kind: 'invalid', file: blocker, problem: NOT_A_DIRECTORY };
+      }
+      if (code === 'ENOENT') return undefined;
       return { kind: 'invalid', file, problem: (error as Error).message };
     }
   }
@@ -109,7 +150,10 @@ export function createStore(dir: string, scope: Scope) {
 
     /** Every model-list recording, merged like llama-stack does (first file wins on a duplicate id). */
     async models(): Promise<ModelsLookup> {
-      const files = (await getIndex()).models.map(({ file }) => file);
+      const built = await getIndex();
+      const blocked = built.invalid.find(({ problem }) => problem === NOT_A_DIRECTORY);
+      if (blocked) return { kind: 'invalid', ...blocked };
+      const files = built.models.map(({ file }) => file);
       if (files.length === 0) return { kind: 'miss' };
       const byId = new Map<unknown, Record<string, unknown>>();
       for (const file of files) {
@@ -136,7 +180,11 @@ export function createStore(dir: string, scope: Scope) {
       const previous = await readRecording(file).catch(() => undefined);
       const unchanged = previous?.ok && sameExceptTiming(previous.recording, stored) ? previous.recording : undefined;
       if (!unchanged) {
-        await mkdir(dir, { recursive: true });
+        await mkdir(dir, { recursive: true }).catch(async (error: NodeJS.ErrnoException) => {
+          const blocker = await fileInTheWay(dir);
+          if (!blocker) throw error;
+          throw new Error(`cannot write recordings to ${dir}: ${blocker} is a file, not a directory. Point dir (or AI_VCR_DIR) at a directory, or move the file away`);
+        });
         const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
         try {
           await writeFile(temporary, text);
@@ -165,8 +213,19 @@ function sameExceptTiming(a: Recording, b: Recording): boolean {
   return withoutTiming(a) === withoutTiming(b);
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 async function readRecording(file: string): Promise<Loaded> {
-  const text = await readFile(file, 'utf8');
+  const bytes = await readFile(file);
+  let text: string;
+  try {
+    // Strict: a lenient decode would replay a file saved in another encoding with U+FFFD in the answers.
+    text = UTF8.decode(bytes);
+  } catch {
+    const at = firstInvalidByte(bytes);
+    const line = bytes.subarray(0, at).filter((byte) => byte === 0x0a).length + 1;
+    return { ok: false, problem: `not UTF-8 text: byte ${at} (line ${line}) is not valid UTF-8; was it saved in another encoding? Re-save it as UTF-8` };
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -175,6 +234,17 @@ async function readRecording(file: string): Promise<Loaded> {
   }
   const parsed = RecordingSchema.safeParse(json);
   return parsed.success ? { ok: true, recording: parsed.data } : { ok: false, problem: describeIssue(parsed.error) };
+}
+
+/** The offset of the first byte that is not valid UTF-8, in bytes that are not valid UTF-8. */
+function firstInvalidByte(bytes: Buffer): number {
+  // A lenient decode puts U+FFFD where the bad bytes were; one spelled EF BF BD in the file is a real one.
+  let offset = 0;
+  for (const char of bytes.toString('utf8')) {
+    if (char === '\uFFFD' && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) break;
+    offset += Buffer.byteLength(char);
+  }
+  return offset;
 }
 
 /** The request a recording answers, normalized as a live request would be. */

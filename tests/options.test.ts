@@ -20,6 +20,11 @@ describe('options', () => {
     expect(() => resolveOptions({ baseUrls: ['not a url'] }, {})).toThrow(/baseUrls.0: .*\(got "not a url"\)/);
   });
 
+  it('rejects a delay out of range, saying the range', () => {
+    expect(() => resolveOptions({ delay: -1 }, {})).toThrow('delay: must be a number of milliseconds from 0 to 60000, or "recorded" (got -1)');
+    expect(() => resolveOptions({ delay: 'slow' }, {})).toThrow(/delay: must be .* \(got "slow"\)/);
+  });
+
   it('rejects a bad environment variable by name', () => {
     expect(() => resolveOptions({}, { AI_VCR_MODE: 'rec' })).toThrow(/ai-vcr: invalid environment: AI_VCR_MODE: .*\(got "rec"\)/);
   });
