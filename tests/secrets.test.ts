@@ -229,7 +229,8 @@ describe('secrets, through the record path', () => {
     const called = await sdk.chat.completions.create({ model: 'echo', messages });
     const rejected = await sdk.chat.completions.create({ model: 'echo-error', messages }).catch((error: Error) => error.message);
     await sdk.chat.completions.create({ model: 'echo-page', messages }).catch(() => {});
-    await vcr.close();
+    // The page is not what the API sends, so it is not recorded: close() says so, secrets scrubbed.
+    const closed = await vcr.close().catch((error: Error) => error.message);
 
     // The caller got every value back: the upstream really echoed them.
     const answers = [streamed, split, called.choices[0]?.message.tool_calls?.[0]?.type === 'function' ? called.choices[0].message.tool_calls[0].function.arguments : '', rejected];
@@ -253,6 +254,7 @@ describe('secrets, through the record path', () => {
     }
     // The page that is not JSON is not recorded, and the message saying so quotes its start.
     expect(printed.join('\n')).toMatch(/did not record POST .*\/v1\/chat\/completions/);
-    for (const value of forms) expect(printed.join('\n')).not.toContain(value);
+    expect(closed).toMatch(/^ai-vcr: 1 call was not recorded:\n.*not a JSON object/);
+    for (const value of forms) expect(`${printed.join('\n')}\n${closed}`).not.toContain(value);
   });
 });
