@@ -54,9 +54,20 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   /** What happened to each call so far, for close() to report. */
   const outcomes: RecorderEvent[] = [];
 
+  /** Messages already printed: a test that retries or loops would otherwise repeat them. */
+  const printed = new Set<string>();
+
   function report(event: RecorderEvent): void {
     outcomes.push(event);
     hooks.onEvent?.(event);
+    // A miss, a broken recording or a refused call fails the SDK call with our message, but an
+    // SDK may hide it (the AI SDK's AI_NoOutputGeneratedError, LangChain's MODEL_NOT_FOUND hint):
+    // stderr carries it to a person whatever the SDK does with the error.
+    const failed = event.type === 'missed' || event.type === 'invalid' || event.type === 'refused';
+    if (failed && event.message && !printed.has(event.message)) {
+      printed.add(event.message);
+      console.error(event.message);
+    }
   }
 
   async function resolve(request: Request): Promise<Response | undefined> {

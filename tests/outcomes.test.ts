@@ -1,7 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createOpenAI } from '@ai-sdk/openai';
+import { streamText } from 'ai';
 import OpenAI from 'openai';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RecorderEvent } from '../src/events.js';
 import { setupRecorder } from '../src/index.js';
 import { resolveOptions } from '../src/options.js';
@@ -13,6 +15,9 @@ import { startUpstream, type Upstream } from './support/upstream.js';
 let upstream: Upstream;
 beforeEach(async () => {
   upstream = await startUpstream();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 const client = () => new OpenAI({ apiKey: 'sk-test', baseURL: upstream.baseURL, maxRetries: 0 });
@@ -39,6 +44,20 @@ describe('every call ends in one accounted outcome', () => {
     expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
     await vcr.close();
     expect(events).toMatchObject([{ type: 'refused', method: 'POST', endpoint: '/v1/moderations' }]);
+    expect(upstream.requests).toEqual([]);
+  });
+
+  it('a miss reaches stderr once, whatever the SDK makes of the 404 (the AI SDK shows only its own error)', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    recorder({ mode: 'replay', dir: await tempDir() });
+    const model = createOpenAI({ apiKey: 'sk-test', baseURL: upstream.baseURL }).chat('gpt-test');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const result = streamText({ model, prompt: 'never recorded', maxRetries: 0, onError: () => {} });
+      await expect(result.text).rejects.toThrow();
+    }
+    const printed = errors.mock.calls.map(([message]) => String(message));
+    expect(printed).toHaveLength(1);
+    expect(printed[0]).toMatch(/^ai-vcr: no recording for POST \/v1\/chat\/completions \(model "gpt-test"\) in replay mode\.\n/);
     expect(upstream.requests).toEqual([]);
   });
 
