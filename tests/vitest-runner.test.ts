@@ -1,4 +1,4 @@
-import { copyFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, tempDir } from './support/fixtures.js';
@@ -81,6 +81,19 @@ describe('ai-vcr/vitest with ai-vcr/vitest/global-setup', () => {
     const byText = await testIdsByQuestion(path.join(dir, 'recordings'));
     expect(byText).toEqual({ one: 'tests/pair.test.js > pair > first', two: 'tests/pair.test.js > pair > second' });
   }, 30_000);
+});
+
+describe('ai-vcr/vitest when a recording cannot be written', () => {
+  it('fails the run and says which calls were not recorded and why, though every test got its answer', async () => {
+    const upstream = await startUpstream();
+    const dir = await project({ 'vitest.config.js': config(), 'tests/ask.js': ASK, 'tests/chat.test.js': SUITES['tests/chat.test.js'] });
+    await writeFile(path.join(dir, 'recordings'), 'a file where the directory should be');
+    const ran = await sh(dir, 'vitest run', { AI_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(ran.code).toBe(1);
+    expect(ran.output).toMatch(/Tests {2}2 passed/);
+    expect(ran.output).toMatch(/ai-vcr: 2 calls were not recorded:\n {2}POST \/v1\/chat\/completions in tests\/chat.test.js > chat > says hello: cannot write recordings/);
+    expect(summaryOf(ran.output)[0]).toBe('ai-vcr: 0 replayed, 0 recorded, 0 missed, 2 not recorded (mode record, dir recordings)');
+  });
 });
 
 describe('ai-vcr/vitest/global-setup with projects', () => {
