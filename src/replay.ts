@@ -1,6 +1,7 @@
 import { HttpResponse, type JsonBodyType } from 'msw';
 import { encodeEvent, DONE } from './sse.js';
 import type { Recording, SdkObject } from './recording.js';
+import { EVENTS_NEED_OWN_TURN } from './msw.js';
 
 const RESPONSES_TYPE_PREFIX = 'openai.types.responses.';
 
@@ -71,15 +72,32 @@ function waitsOf(recording: Recording, delay: Pacing['delay']): number[] | undef
 }
 
 function streamResponse(events: Uint8Array[], waits: number[] | undefined, signal: AbortSignal): Response {
-  // Each event is its own chunk, so readers receive the stream event by event as from a server.
-  const body = waits ? pacedStream(events, waits, signal) : new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const event of events) controller.enqueue(event);
-      controller.close();
-    },
-  });
+  const body = waits ? pacedStream(events, waits, signal) : eventStream(events);
   return new HttpResponse(body, {
     headers: { ...REPLAY_HEADERS, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+  });
+}
+
+/**
+ * Each event is its own chunk, so readers receive the stream event by event as from a server.
+ * Where mocked responses travel through a socket (msw 3), events written in one turn of the
+ * event loop reach the client as one read, so each is written in a turn of its own, as a
+ * server flushing each event would; elsewhere the client's reads pull them one by one.
+ */
+function eventStream(events: Uint8Array[]): ReadableStream<Uint8Array> {
+  let next = 0;
+  let cancelled = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (next > 0 && EVENTS_NEED_OWN_TURN) await new Promise((resolve) => setImmediate(resolve));
+      if (cancelled) return;
+      const event = events[next++];
+      if (event) controller.enqueue(event);
+      else controller.close();
+    },
+    cancel() {
+      cancelled = true;
+    },
   });
 }
 

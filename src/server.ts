@@ -3,6 +3,7 @@ import { setupServer, type SetupServer } from 'msw/node';
 import { recordingFailures, type RecorderEvent, type RecorderHooks } from './events.js';
 import { createHandlers, createResolver, type ResolverHandle } from './handler.js';
 import { settleMockedCopy } from './mocked-copy.js';
+import { CANCEL_WAITS_ON_COPY, LISTEN_BYPASS } from './msw.js';
 import { resolveOptions, type Mode, type RecorderOptions, type ResolvedOptions } from './options.js';
 
 export interface Recorder {
@@ -75,7 +76,7 @@ function startServer(): Shared {
   const server = setupServer(...createHandlers(async (request) => shared.open.at(-1)?.resolve(request)));
   const shared: Shared = { server, open: [] };
   drainMockedResponses(server);
-  server.listen({ onUnhandledRequest: 'bypass' });
+  server.listen(LISTEN_BYPASS);
   return (globals[SHARED] = shared);
 }
 
@@ -119,9 +120,11 @@ function throwOnFailures(options: ResolvedOptions, outcomes: readonly RecorderEv
  * (a `break` out of `for await`, or openai v5+ discarding an error body before a retry), the
  * cancel waits on MSW's own copy of the response. This settles each copy so it cannot.
  * `setupRecorder()` does this itself; call it on your server when you use `recorderHandlers()`.
- * Returns a function that removes the listener.
+ * Returns a function that removes the listener. On msw 3, which has no such hang, it does
+ * nothing: there, settling the copies would only make MSW read every mocked body twice.
  */
 export function drainMockedResponses(server: { events: SetupServer['events'] }): () => void {
+  if (!CANCEL_WAITS_ON_COPY) return () => {};
   server.events.on('response:mocked', settleMockedCopy);
   return () => server.events.removeListener('response:mocked', settleMockedCopy);
 }

@@ -1,0 +1,28 @@
+import { createRequire } from 'node:module';
+
+/**
+ * Everything ai-vcr does differently on msw 2 and msw 3, decided here from the major version of
+ * the msw that is installed (a peer, so the user's copy). msw 3 runs on @mswjs/interceptors'
+ * socket-level interception, which changed three things that matter to us:
+ * - `listen({ onUnhandledRequest })` became `listen({ onUnhandledFrame })` (the old name is ignored);
+ * - a client's cancel no longer waits on MSW's copy of a mocked response (the msw 2 hang,
+ *   mswjs/interceptors #799, see mocked-copy.ts), so that copy needs no settling;
+ * - every mocked response, fetch's too, reaches its client through a socket, which joins
+ *   body chunks written within one turn of the event loop into one read.
+ */
+// `__filename` in the CommonJS build, `import.meta.url` in the ESM one: the peer is resolved from here.
+const here = typeof __filename === 'string' ? __filename : import.meta.url;
+const { version } = createRequire(here)('msw/package.json') as { version: string };
+
+export const MSW_MAJOR = Number.parseInt(version, 10);
+
+const socketLevel = MSW_MAJOR >= 3;
+
+/** `server.listen()` options that let requests no handler answers go to the network silently. */
+export const LISTEN_BYPASS = (socketLevel ? { onUnhandledFrame: 'bypass' } : { onUnhandledRequest: 'bypass' }) as Record<string, unknown>;
+
+/** Whether MSW's copy of each mocked response must be settled, or a client's cancel hangs (msw 2). */
+export const CANCEL_WAITS_ON_COPY = !socketLevel;
+
+/** Whether a replayed stream must write each event in its own turn to reach the client event by event (msw 3). */
+export const EVENTS_NEED_OWN_TURN = socketLevel;
