@@ -5,7 +5,7 @@ import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
 import { failure, invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
 import type { ResolvedOptions } from './options.js';
-import { callUpstream, recordResponse } from './record.js';
+import { callUpstream, recordResponse, type Recorded, type UpstreamCall } from './record.js';
 import { redactUrl, scrub, secretsOf } from './redact.js';
 import { replay, replayModels } from './replay.js';
 import { createStore } from './store.js';
@@ -16,12 +16,25 @@ export type Resolver = (request: Request) => Promise<Response | undefined>;
 /** How long a record-if-missing request waits for an identical one being recorded (see `hold`). */
 const HOLD_WAIT_MS = 10_000;
 
-/** Resolves after `ms` or when `signal` aborts; its timer never keeps the process alive. */
-function timeout(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    setTimeout(resolve, ms).unref();
-    signal.addEventListener('abort', () => resolve(), { once: true });
+/**
+ * Settles when `promise` does, after `ms`, or when `signal` aborts, whichever comes first.
+ * Its timer and abort listener go when it settles: a request that waits several times must
+ * not pile listeners on its signal (20 identical requests would warn MaxListenersExceeded).
+ */
+async function settleWithin(promise: Promise<void> | undefined, ms: number, signal: AbortSignal): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stop!: () => void;
+  const bound = new Promise<void>((resolve) => {
+    stop = () => resolve();
+    timer = setTimeout(stop, ms);
+    signal.addEventListener('abort', stop, { once: true });
   });
+  try {
+    await Promise.race([promise, bound]);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', stop);
+  }
 }
 
 /** Upstream errors that are deterministic, so may be recorded when `recordErrors` is on. */
@@ -48,8 +61,10 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
    * upstream once even when many tests send the same request at the same instant.
    */
   const holders = new Map<string, Promise<void>>();
-  /** Every write not yet settled. */
+  /** Every upstream call and write not yet settled. */
   const writing = new Set<Promise<void>>();
+  /** Upstream calls whose answer has not ended yet. */
+  const calls = new Set<UpstreamCall>();
   const recordErrors = options.recordErrors ? RECORDABLE_ERRORS : new Set<number>();
   /** What happened to each call so far, for close() to report. */
   const outcomes: RecorderEvent[] = [];
@@ -112,34 +127,47 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
         }
       }
 
-      let upstream: Response;
+      const call = callUpstream(request);
+      // The client's leaving (an abort; on msw 3 also a `break`, which closes its connection) starts the grace period.
+      const leave = () => call.release('the client left');
+      request.signal.addEventListener('abort', leave, { once: true });
+      if (request.signal.aborted) leave();
+      let ended!: () => void;
+      const done = new Promise<void>((resolve) => (ended = resolve));
+      calls.add(call);
+      writing.add(done);
+      const end = () => {
+        call.end();
+        request.signal.removeEventListener('abort', leave);
+        calls.delete(call);
+        writing.delete(done);
+        ended();
+      };
+      const notRecorded = (why: string) => {
+        const reason = scrub(why, secretsOf(request));
+        console.error(`ai-vcr: did not record ${keyed.method} ${redactUrl(request.url)} (key ${key}): ${reason}`);
+        event('not-recorded', { why: 'failure', message: reason });
+      };
+
+      let recorded: Recorded;
       try {
-        upstream = await callUpstream(request);
+        recorded = await recordResponse(await call.response, { key, keyed, request, testId: test?.id ?? null, startedAt, recordErrors }, call);
       } catch (error) {
-        // The caller sees the network failure as its own; nothing is recorded.
-        console.error(unreachableMessage(keyed.method, redactUrl(request.url), error));
+        end();
+        // The grace period ran out with nobody left to see the failure; otherwise the caller sees it as its own.
+        if (call.expired) notRecorded(call.expired);
+        else console.error(unreachableMessage(keyed.method, redactUrl(request.url), error));
         return Response.error();
       }
-      const recorded = await recordResponse(upstream, {
-        key,
-        keyed,
-        request,
-        testId: test?.id ?? null,
-        startedAt,
-        recordErrors,
-      });
       const write = recorded.recording
         .then(async (recording) => {
           if (!recording) return;
           const file = await store.write(key, recording);
           event('recorded', { file });
         })
-        .catch((error: Error) => {
-          const reason = scrub(error.message, secretsOf(request));
-          console.error(`ai-vcr: did not record ${keyed.method} ${redactUrl(request.url)} (key ${key}): ${reason}`);
-          event('not-recorded', { why: 'failure', message: reason });
-        })
+        .catch((error: Error) => notRecorded(error.message))
         .finally(() => {
+          end();
           writing.delete(write);
           release?.();
         });
@@ -163,7 +191,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     while (holders.has(key)) {
       const left = deadline - performance.now();
       if (left <= 0 || signal.aborted) return () => {};
-      await Promise.race([holders.get(key), timeout(left, signal)]);
+      await settleWithin(holders.get(key), left, signal);
     }
     let release!: () => void;
     holders.set(key, new Promise<void>((resolve) => (release = resolve)));
@@ -199,7 +227,11 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   return {
     resolve,
     async settled() {
-      while (writing.size > 0) await Promise.all(writing);
+      while (writing.size > 0) {
+        // The test is over: an answer still streaming gets the grace period to finish, no more.
+        for (const call of calls) call.release('the test was over (close() was waiting)');
+        await Promise.all(writing);
+      }
     },
     outcomes: () => outcomes,
   };

@@ -3,7 +3,7 @@ import type { Endpoint } from './endpoint.js';
 import { modelOf, type KeyedRequest } from './key.js';
 import { keptHeaders, redactUrl, secretsOf, withoutSecrets } from './redact.js';
 import type { Recording, SdkObject } from './recording.js';
-import { DONE, readEvents } from './sse.js';
+import { DONE, readEvents, type ParsedEvent } from './sse.js';
 
 export interface RecordContext {
   key: string;
@@ -21,39 +21,154 @@ export interface Recorded {
   /** What the caller receives: the upstream response, streamed through as it arrives. */
   response: Response;
   /**
-   * Settles when the upstream response has ended: the recording, undefined when it must not be
-   * written (a dropped stream, an error not to record), or rejected when it cannot be recorded.
+   * Settles when the upstream response has ended: the recording, undefined for an error not
+   * to record, or rejected, saying why, when the answer must not or cannot be recorded (a
+   * stream cut short, an answer that is not what an OpenAI API sends).
    */
   recording: Promise<Recording | undefined>;
 }
 
-/** Call the real upstream, around MSW, with the body read before interception consumed it. */
-export function callUpstream(request: Request): Promise<Response> {
-  return fetch(bypass(request));
+/**
+ * How long the upstream may still take to finish its answer once nobody waits for it: its
+ * client left (a `break` out of the stream, an abort) or close() is waiting. Within it the
+ * answer is recorded whole; past it the upstream is aborted and nothing is written, so a
+ * stalled upstream cannot hang a test run.
+ */
+export const GRACE_MS = 10_000;
+
+/** The grace period in force. Not an option: tests shorten it to run fast. */
+export const timing = { graceMs: GRACE_MS };
+
+/** One request to the real upstream, which lives on, within bounds, after its client has gone. */
+export interface UpstreamCall {
+  response: Promise<Response>;
+  /** Nobody waits for the answer any more (`why` says who left): it has the grace period to finish. */
+  release(why: string): void;
+  /** Why the upstream was aborted, once the grace period ran out. */
+  readonly expired: string | undefined;
+  /** The answer has ended, one way or another: no abort is pending any more. */
+  end(): void;
+}
+
+/**
+ * Call the real upstream, around MSW, with the body read before interception consumed it.
+ * Not on the client's signal: a client that stops reading a stream (or openai v7, which aborts
+ * its own controller when a stream ends) would otherwise cut the recording short.
+ */
+export function callUpstream(request: Request): UpstreamCall {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let ended = false;
+  let expired: string | undefined;
+  return {
+    response: fetch(bypass(request, { headers: endToEndHeaders(request.headers) }), { signal: controller.signal }),
+    release(why) {
+      if (ended || timer) return;
+      const ms = timing.graceMs;
+      timer = setTimeout(() => {
+        expired = `${why} and the upstream had not finished ${ms / 1000} s later`;
+        controller.abort(new Error(expired));
+      }, ms);
+    },
+    get expired() {
+      return expired;
+    },
+    end() {
+      ended = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Headers about one connection (RFC 9110, 7.6.1), which are the client's business with MSW, not ours with the upstream. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+/**
+ * The request's headers without its hop-by-hop ones. Forwarded, `connection: close` (openai v4
+ * sends it) makes undici take a connection that drops mid-stream for the answer's normal end.
+ */
+function endToEndHeaders(headers: Headers): Record<string, string> {
+  const named = new Set((headers.get('connection') ?? '').split(',').map((name) => name.trim().toLowerCase()));
+  const kept: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    if (!HOP_BY_HOP.has(name) && !name.startsWith('proxy-') && !named.has(name)) kept[name] = value;
+  });
+  return kept;
 }
 
 /**
  * Pass an upstream response to the caller and, in parallel, turn it into a recording.
  * A stream is teed: the caller reads one branch chunk by chunk as the upstream sends it,
- * the recorder parses the other. If the upstream fails midway, the recording resolves to
- * undefined, and if its answer is not what an OpenAI API sends, it rejects saying why; either
- * way nothing partial is ever written, and the caller gets the answer as the upstream sent it.
+ * the recorder parses the other, to its end even when the caller stops reading. Nothing
+ * partial is ever written: a stream counts only if it ended as its API ends a complete
+ * answer. The caller gets the answer as the upstream sent it.
  */
-export async function recordResponse(upstream: Response, context: RecordContext): Promise<Recorded> {
+export async function recordResponse(upstream: Response, context: RecordContext, call: UpstreamCall): Promise<Recorded> {
   const init = { status: upstream.status, statusText: upstream.statusText, headers: responseHeaders(upstream) };
   const streaming = (upstream.headers.get('content-type') ?? '').includes('text/event-stream');
   if (upstream.ok && streaming && upstream.body) {
     const [toCaller, toRecorder] = upstream.body.tee();
-    const recording = readEvents(toRecorder, context.startedAt).then(
-      (events) => streamRecording(events, upstream.status, context),
-      () => undefined,
-    );
-    return { response: new Response(toCaller, init), recording };
+    const recording = readEvents(toRecorder, context.startedAt).then(({ events, error }) => {
+      const cutShort = incomplete(events, context.keyed.endpoint, error, call);
+      if (cutShort) throw new Error(cutShort);
+      return streamRecording(events, upstream.status, context);
+    });
+    return { response: new Response(callerBranch(toCaller, context.request.signal, () => call.release('the client left')), init), recording };
   }
   // JSON bodies and errors are small: the caller gets them whole, exactly as sent.
   const text = await upstream.text();
   const recording = Promise.resolve().then(() => (upstream.ok ? jsonRecording(text, upstream.status, context) : errorRecording(text, upstream, context)));
   return { response: new Response(text, init), recording };
+}
+
+/**
+ * The branch the caller reads. When the caller aborts, it fails at once, as a fetch body does
+ * (on msw 2 an abort does not reach a mocked body by itself), while the recorder reads on;
+ * either way, and when the caller cancels, `left` is told. The branch's cancel is not passed on
+ * as a promise to wait for: a tee branch's cancel settles only once the other branch, the
+ * recorder's, is done too, and the caller must not wait for that.
+ */
+function callerBranch(stream: ReadableStream<Uint8Array>, signal: AbortSignal, left: () => void): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  let abort: (() => void) | undefined;
+  const stop = (reason: unknown) => {
+    signal.removeEventListener('abort', abort!);
+    left();
+    reader.cancel(reason).catch(() => {});
+  };
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      abort = () => {
+        stop(signal.reason);
+        controller.error(signal.reason);
+      };
+      if (signal.aborted) abort();
+      else signal.addEventListener('abort', abort, { once: true });
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (signal.aborted) return;
+      if (!done) return controller.enqueue(value);
+      signal.removeEventListener('abort', abort!);
+      controller.close();
+    },
+    cancel: stop,
+  });
+}
+
+/** How each streaming API ends a complete answer. */
+const RESPONSES_ENDS = ['response.completed', 'response.failed', 'response.incomplete'];
+
+/** Why a stream's events are not a complete answer, or undefined when they are. */
+function incomplete(events: ParsedEvent[], endpoint: Endpoint, error: Error | undefined, call: UpstreamCall): string | undefined {
+  const responses = endpoint === '/v1/responses';
+  const ends = responses ? ({ event, data }: ParsedEvent) => RESPONSES_ENDS.includes(event ?? String(parseObject(data)?.type)) : ({ data }: ParsedEvent) => data === DONE;
+  // From the end: that is where a complete answer's last event is.
+  for (let i = events.length - 1; i >= 0; i--) if (ends(events[i]!)) return undefined;
+  if (call.expired) return call.expired;
+  const count = events.filter(({ data }) => data !== DONE).length;
+  if (error) return `the upstream's stream broke off after ${count} events (${error.message})`;
+  return `the upstream's stream ended after ${count} events without ${responses ? RESPONSES_ENDS.join(', ').replace(/, (?=[^,]*$)/, ' or ') : DONE}`;
 }
 
 /**
@@ -69,7 +184,7 @@ function responseHeaders(upstream: Response): Record<string, string> {
   return headers;
 }
 
-function streamRecording(events: { event: string | undefined; data: string; at: number }[], status: number, context: RecordContext): Recording | undefined {
+function streamRecording(events: ParsedEvent[], status: number, context: RecordContext): Recording | undefined {
   const body: SdkObject[] = [];
   const times: number[] = [];
   for (const { event, data, at } of events) {

@@ -19,16 +19,28 @@ export interface ParsedEvent {
   at: number;
 }
 
+/** The events of an SSE body, and the error it ended with, if it did not end cleanly. */
+export interface ReadEvents {
+  events: ParsedEvent[];
+  error: Error | undefined;
+}
+
 /**
  * Every event of an SSE body, with its arrival time. eventsource-parser does the parsing:
  * it handles multi-line data, comments, CRLF and events split across network chunks.
+ * A body that fails midway still yields the events that came before, so the caller can tell
+ * an answer that was complete when its connection broke from one that was cut short.
  */
-export async function readEvents(body: ReadableStream<Uint8Array>, startedAt: number): Promise<ParsedEvent[]> {
+export async function readEvents(body: ReadableStream<Uint8Array>, startedAt: number): Promise<ReadEvents> {
   const events: ParsedEvent[] = [];
   const decoder = new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>;
   const stream = body.pipeThrough(decoder).pipeThrough(new EventSourceParserStream());
-  for await (const { event, data } of stream as unknown as AsyncIterable<EventSourceMessage>) {
-    events.push({ event, data, at: Math.round(performance.now() - startedAt) });
+  try {
+    for await (const { event, data } of stream as unknown as AsyncIterable<EventSourceMessage>) {
+      events.push({ event, data, at: Math.round(performance.now() - startedAt) });
+    }
+    return { events, error: undefined };
+  } catch (error) {
+    return { events, error: error instanceof Error ? error : new Error(String(error)) };
   }
-  return events;
 }

@@ -8,6 +8,9 @@ import { afterEach } from 'vitest';
  * - `gpt-test`: answers `words` (from the last user message, split on spaces) as chunks;
  * - `slow`: the same, `gapMs` apart;
  * - `drop`: sends two chunks, then destroys the connection;
+ * - `cut`: sends two chunks, then ends the answer cleanly, without [DONE] (POST /responses: without
+ *   response.completed), as a proxy that gives up may;
+ * - `stall`: sends two chunks, then nothing more, keeping the connection open until the test ends;
  * - `error-<status>`: an OpenAI-style error with that status;
  * - `proxy-400`, `proxy-400-text`: a 400 that is not OpenAI-style, as a proxy may send: `{ "detail" }`, or plain text;
  * - `echo-auth`: answers with the authorization header it received;
@@ -146,6 +149,8 @@ async function answer(req: IncomingMessage, res: ServerResponse, body: Body | nu
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
   for (const [i, word] of words.entries()) {
     if (model === 'drop' && i === 2) return res.destroy();
+    if (model === 'cut' && i === 2) return res.end();
+    if (model === 'stall' && i === 2) return;
     res.write(chunk(i === 0 ? { role: 'assistant', content: word } : { content: ` ${word}` }));
     if (model === 'slow' || model === 'drop') await sleep(gapMs);
   }
@@ -193,6 +198,7 @@ async function responses(res: ServerResponse, body: Body | null, gapMs: number) 
   ];
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   for (const [i, [name, data]] of events.entries()) {
+    if (body?.model === 'cut' && name === 'response.completed') break;
     res.write(`event: ${name}\ndata: ${JSON.stringify({ type: name, sequence_number: i, ...data })}\n\n`);
     if (body?.model === 'slow') await sleep(gapMs);
   }
