@@ -64,9 +64,15 @@ async function timed(stream: AsyncIterable<string>): Promise<Deltas> {
   return { deltas, times: arrivals.map((at) => at - arrivals[0]!) };
 }
 
-/** The replay reached the client one event at a time, not as one buffered body. */
+/**
+ * The replay reached the client one event at a time, not as one buffered body: the deltas
+ * span the delays between them, and most came apart. Not every one: on a loaded machine a
+ * late timer lets two events reach the client in one read, as from a real server.
+ */
 function expectPaced({ times }: Deltas) {
-  for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(REPLAY_DELAY / 2);
+  const gaps = times.slice(1).map((at, i) => at - times[i]!);
+  expect(times.at(-1)!).toBeGreaterThanOrEqual(gaps.length * REPLAY_DELAY * 0.8);
+  expect(gaps.filter((gap) => gap >= REPLAY_DELAY / 2).length).toBeGreaterThanOrEqual(gaps.length / 2);
 }
 
 /** An AI SDK stream's text deltas; a stream error fails the call instead of ending the text early. */
