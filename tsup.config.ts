@@ -14,6 +14,8 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   sourcemap: true,
+  // src/msw.ts resolves msw's package.json with import.meta.url, which CommonJS lacks.
+  shims: true,
   // Peers and runtime dependencies stay imports, so the user's single copy of msw is the one
   // patched, and the runner integrations use the runner that loaded them.
   external: ['msw', 'msw/node', 'vitest', 'vitest/node', '@jest/globals'],

@@ -10,16 +10,17 @@ import { createRequire } from 'node:module';
  * - every mocked response, fetch's too, reaches its client through a socket, which joins
  *   body chunks written within one turn of the event loop into one read.
  */
-// `__filename` in the CommonJS build, `import.meta.url` in the ESM one: the peer is resolved from here.
-const here = typeof __filename === 'string' ? __filename : import.meta.url;
-const { version } = createRequire(here)('msw/package.json') as { version: string };
+// Resolved from here, as our own `import 'msw'` is (tsup shims import.meta.url in the CommonJS build).
+const { version } = createRequire(import.meta.url)('msw/package.json') as { version: string };
 
 export const MSW_MAJOR = Number.parseInt(version, 10);
 
 const socketLevel = MSW_MAJOR >= 3;
 
-/** `server.listen()` options that let requests no handler answers go to the network silently. */
-export const LISTEN_BYPASS = (socketLevel ? { onUnhandledFrame: 'bypass' } : { onUnhandledRequest: 'bypass' }) as Record<string, unknown>;
+/** `server.listen()` options saying what MSW does with a request (or, on msw 3, a WebSocket) no handler takes. */
+export function onUnhandled(strategy: 'bypass' | 'warn' | 'error'): Record<string, unknown> {
+  return socketLevel ? { onUnhandledFrame: strategy } : { onUnhandledRequest: strategy };
+}
 
 /** Whether MSW's copy of each mocked response must be settled, or a client's cancel hangs (msw 2). */
 export const CANCEL_WAITS_ON_COPY = !socketLevel;

@@ -146,9 +146,12 @@ function callerBranch(stream: ReadableStream<Uint8Array>, signal: AbortSignal, l
       else signal.addEventListener('abort', abort, { once: true });
     },
     async pull(controller) {
-      const { done, value } = await reader.read();
+      const read = await reader.read().catch((error: unknown) => {
+        signal.removeEventListener('abort', abort!);
+        throw error;
+      });
       if (signal.aborted) return;
-      if (!done) return controller.enqueue(value);
+      if (!read.done) return controller.enqueue(read.value);
       signal.removeEventListener('abort', abort!);
       controller.close();
     },

@@ -3,7 +3,7 @@ import { setupServer, type SetupServer } from 'msw/node';
 import { recordingFailures, type RecorderEvent, type RecorderHooks } from './events.js';
 import { createHandlers, createResolver, type ResolverHandle } from './handler.js';
 import { settleMockedCopy } from './mocked-copy.js';
-import { CANCEL_WAITS_ON_COPY, LISTEN_BYPASS } from './msw.js';
+import { CANCEL_WAITS_ON_COPY, onUnhandled } from './msw.js';
 import { resolveOptions, type Mode, type RecorderOptions, type ResolvedOptions } from './options.js';
 
 export interface Recorder {
@@ -76,7 +76,7 @@ function startServer(): Shared {
   const server = setupServer(...createHandlers(async (request) => shared.open.at(-1)?.resolve(request)));
   const shared: Shared = { server, open: [] };
   drainMockedResponses(server);
-  server.listen(LISTEN_BYPASS);
+  server.listen(onUnhandled('bypass'));
   return (globals[SHARED] = shared);
 }
 

@@ -1,11 +1,15 @@
+import { createHash } from 'node:crypto';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import OpenAI from 'openai';
 import OpenAIv4 from 'openai-v4';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { drainMockedResponses, recorderHandlers } from '../src/index.js';
+import { onUnhandled } from '../src/msw.js';
 import { blockedConnections } from './support/no-network.js';
 import { FIXTURES, tempDir } from './support/fixtures.js';
 import { closeRecorders, recorder } from './support/recorder.js';
@@ -154,6 +158,31 @@ describe('replay', () => {
     expect(models.sort()).toEqual(['llama3.2', 'qwen2.5']);
   });
 
+  // Node 20 has no WebSocket client; msw 3 warns of every connection that no handler takes unless told to bypass them.
+  it.skipIf(typeof WebSocket === 'undefined')('lets WebSocket connections through without a word from MSW', async () => {
+    const server = createServer();
+    server.on('upgrade', (req, socket) => {
+      const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      socket.end(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n\r\n`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const warnings = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      recorder({ dir: FIXTURES });
+      const socket = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await new Promise((resolve, reject) => {
+        socket.onopen = resolve;
+        socket.onerror = reject;
+      });
+      socket.close();
+      expect(warnings.mock.calls).toEqual([]);
+    } finally {
+      warnings.mockRestore();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('leaves requests that are not LLM calls alone', async () => {
     const { origin } = await loopbackServer((req, res) => res.end(`upstream saw ${req.url}`));
     recorder({ dir: FIXTURES, baseUrls: ['https://api.openai.com/v1'] });
@@ -243,7 +272,7 @@ describe('recorderHandlers', () => {
       ...recorderHandlers({ dir: FIXTURES }),
     );
     drainMockedResponses(server);
-    server.listen({ onUnhandledRequest: 'error' });
+    server.listen(onUnhandled('error'));
     try {
       const { request } = await fixture(EARTH);
       expect(await (await fetch('https://app.test/user')).json()).toEqual({ name: 'Ada' });
