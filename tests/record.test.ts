@@ -395,6 +395,24 @@ describe('a client that leaves a stream early', () => {
     expect(paced.requests).toHaveLength(1);
   });
 
+  it('records a streamed tool call read to the end with the stream helper, which replays', async () => {
+    const dir = await tempDir();
+    recorder({ mode: 'record-if-missing', dir });
+    const body = {
+      model: 'tool',
+      messages: [{ role: 'user' as const, content: 'weather?' }],
+      tools: [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+    };
+    const final = async () => (await client().chat.completions.stream(body).finalChatCompletion()).choices[0]!.message.tool_calls;
+    const live = await final();
+    expect(live).toMatchObject([{ id: 'call_1', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }]);
+    await closeRecorders();
+    expect(await recordings(dir)).toHaveLength(1);
+
+    recorder({ mode: 'replay', dir });
+    expect(await final()).toEqual(live);
+  });
+
   it('aborting mid-stream still records the whole answer', async () => {
     const paced = await startUpstream({ gapMs: 40 });
     const dir = await tempDir();

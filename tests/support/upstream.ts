@@ -10,6 +10,8 @@ import { afterEach } from 'vitest';
  * - `drop`: sends two chunks, then destroys the connection;
  * - `cut`: sends two chunks, then ends the answer cleanly, without [DONE] (POST /responses: without
  *   response.completed), as a proxy that gives up may;
+ * - `tool`: streams a call of the tool `get_weather` with arguments `{"city":"Paris"}`, and ends
+ *   the body `gapMs` after its [DONE];
  * - `stall`: sends two chunks, then nothing more, keeping the connection open until the test ends;
  * - `error-<status>`: an OpenAI-style error with that status;
  * - `proxy-400`, `proxy-400-text`: a 400 that is not OpenAI-style, as a proxy may send: `{ "detail" }`, or plain text;
@@ -147,6 +149,17 @@ async function answer(req: IncomingMessage, res: ServerResponse, body: Body | nu
   upstream.lastChunkSentAt = undefined;
   const chunk = (delta: object, finish: string | null = null) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
+  if (model === 'tool') {
+    // A streamed tool call, as OpenAI sends one: the call announced, then its arguments in pieces.
+    const call = (fn: object, extra: object = {}) => ({ tool_calls: [{ index: 0, ...extra, function: fn }] });
+    res.write(chunk({ role: 'assistant', content: null, ...call({ name: 'get_weather', arguments: '' }, { id: 'call_1', type: 'function' }) }));
+    for (const piece of ['{"city":', '"Paris"}']) res.write(chunk(call({ arguments: piece })));
+    res.write(chunk({}, 'tool_calls'));
+    // The end of the body comes a moment after [DONE], as it may over a real network.
+    res.write('data: [DONE]\n\n');
+    await sleep(gapMs);
+    return res.end();
+  }
   for (const [i, word] of words.entries()) {
     if (model === 'drop' && i === 2) return res.destroy();
     if (model === 'cut' && i === 2) return res.end();
