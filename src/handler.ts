@@ -26,7 +26,8 @@ async function settleWithin(promise: Promise<void> | undefined, ms: number, sign
   let stop!: () => void;
   const bound = new Promise<void>((resolve) => {
     stop = () => resolve();
-    timer = setTimeout(stop, ms);
+    // Never what keeps the process alive.
+    timer = setTimeout(stop, ms).unref();
     signal.addEventListener('abort', stop, { once: true });
   });
   try {
@@ -128,21 +129,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       }
 
       const call = callUpstream(request);
-      // The client's leaving (an abort; on msw 3 also a `break`, which closes its connection) starts the grace period.
-      const leave = () => call.release('the client left');
-      request.signal.addEventListener('abort', leave, { once: true });
-      if (request.signal.aborted) leave();
-      let ended!: () => void;
-      const done = new Promise<void>((resolve) => (ended = resolve));
-      calls.add(call);
-      writing.add(done);
-      const end = () => {
-        call.end();
-        request.signal.removeEventListener('abort', leave);
-        calls.delete(call);
-        writing.delete(done);
-        ended();
-      };
+      const end = follow(call, request.signal);
       const notRecorded = (why: string) => {
         const reason = scrub(why, secretsOf(request));
         console.error(`ai-vcr: did not record ${keyed.method} ${redactUrl(request.url)} (key ${key}): ${reason}`);
@@ -177,6 +164,28 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     } finally {
       if (!releasedByWrite) release?.();
     }
+  }
+
+  /**
+   * Follows an upstream call until the returned function says its answer has ended: settled()
+   * waits for it, and the client's leaving (an abort; on msw 3 a `break` too, as it closes the
+   * connection) starts its grace period. Returns that function.
+   */
+  function follow(call: UpstreamCall, signal: AbortSignal): () => void {
+    const leave = () => call.release('the client left');
+    signal.addEventListener('abort', leave, { once: true });
+    if (signal.aborted) leave();
+    let ended!: () => void;
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    calls.add(call);
+    writing.add(done);
+    return () => {
+      call.end();
+      signal.removeEventListener('abort', leave);
+      calls.delete(call);
+      writing.delete(done);
+      ended();
+    };
   }
 
   /**

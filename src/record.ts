@@ -84,8 +84,9 @@ export function callUpstream(request: Request): UpstreamCall {
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
 /**
- * The request's headers without its hop-by-hop ones. Forwarded, `connection: close` (openai v4
- * sends it) makes undici take a connection that drops mid-stream for the answer's normal end.
+ * The request's headers without its hop-by-hop ones. Forwarded, `connection: close` (what
+ * openai v4's requests carry through msw 2) makes undici take a connection that drops
+ * mid-stream for the answer's normal end.
  */
 function endToEndHeaders(headers: Headers): Record<string, string> {
   const named = new Set((headers.get('connection') ?? '').split(',').map((name) => name.trim().toLowerCase()));
