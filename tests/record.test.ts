@@ -354,7 +354,7 @@ describe('a client that leaves a stream early', () => {
     timing.graceMs = GRACE_MS;
   });
 
-  /** A chunk whose content is empty is the role chunk; the last one carries finish_reason. */
+  /** For each recording in `dir`, the first choice of each of its chunks. */
   const chunksOf = async (dir: string) => {
     const files = await recordings(dir);
     return files.map(({ text }) => JSON.parse(text).response.body.map((chunk: { __data__: OpenAI.ChatCompletionChunk }) => chunk.__data__.choices[0]));
