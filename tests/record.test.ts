@@ -227,7 +227,7 @@ describe('record-if-missing and live', () => {
     expect(upstream.requests).toHaveLength(2);
     // Released when the first failed, not when the 10 s bound on waiting ran out.
     expect(performance.now() - started).toBeLessThan(5_000);
-    await closeRecorders();
+    await expect(closeRecorders()).rejects.toThrow(/^ai-vcr: 2 calls were not recorded:\n {2}POST \/v1\/chat\/completions: the upstream's stream broke off after 2 events/);
     expect(await recordings(dir)).toEqual([]);
   });
 
@@ -304,7 +304,7 @@ describe('failures while recording', () => {
     })().catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(Error);
     expect(received).toEqual(['a', ' b']);
-    await closeRecorders();
+    await expect(closeRecorders()).rejects.toThrow(/^ai-vcr: 1 call was not recorded:\n {2}POST \/v1\/chat\/completions: the upstream's stream broke off after 2 events/);
     expect(await recordings(dir)).toEqual([]);
 
     recorder({ mode: 'record-if-missing', dir });
@@ -455,8 +455,13 @@ describe('a client that leaves a stream early', () => {
       })().catch(() => {});
       expect(received).toEqual(['one', ' two']);
       const started = performance.now();
-      const closed = await Promise.race([closeRecorders().then(() => 'closed'), new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting'))]);
-      expect(closed).toBe('closed');
+      const closing = closeRecorders().then(
+        () => 'resolved',
+        (error: Error) => error.message,
+      );
+      const closed = await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting'))]);
+      // close() fails the run: the call should have been recorded and could not be.
+      expect(closed).toMatch(/^ai-vcr: 1 call was not recorded:\n {2}POST \/v1\/chat\/completions: .* and the upstream had not finished 1 s later$/);
       expect(performance.now() - started).toBeLessThan(timing.graceMs + 500);
       // The client's abort reaches the recorder on msw 3; on msw 2, openai v4's does not, and close() ends the wait.
       const why = '(the client left|the test was over \\(close\\(\\) was waiting\\))';
@@ -471,12 +476,20 @@ describe('a client that leaves a stream early', () => {
 });
 
 describe('only a complete stream is recorded', () => {
+  /** What ai-vcr printed about `call`, which must record nothing, and for which close() must fail saying the same. */
   async function notRecorded(dir: string, call: () => Promise<unknown>) {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       await call();
-      await closeRecorders();
-      return errors.mock.calls.map(([message]) => String(message).replace(/key \w+/, 'key K'));
+      const closed = await closeRecorders().then(
+        () => 'resolved',
+        (error: Error) => error.message,
+      );
+      const printed = errors.mock.calls.map(([message]) => String(message).replace(/key \w+/, 'key K'));
+      const why = printed[0]?.slice(printed[0].indexOf('(key K): ') + '(key K): '.length);
+      expect(closed).toMatch(/^ai-vcr: 1 call was not recorded:\n {2}POST \/v1\/(chat\/completions|responses): /);
+      expect(closed.endsWith(`: ${why}`)).toBe(true);
+      return printed;
     } finally {
       errors.mockRestore();
       expect(await recordings(dir)).toEqual([]);
