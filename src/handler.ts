@@ -5,7 +5,7 @@ import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
 import { failure, invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
 import type { ResolvedOptions } from './options.js';
-import { callUpstream, recordResponse, type Recorded, type UpstreamCall } from './record.js';
+import { callUpstream, isSkipped, RECORDABLE_ERRORS, recordResponse, type Recorded, type UpstreamCall } from './record.js';
 import { redactUrl, scrub, secretsOf } from './redact.js';
 import { replay, replayModels } from './replay.js';
 import { createStore } from './store.js';
@@ -38,8 +38,6 @@ async function settleWithin(promise: Promise<void> | undefined, ms: number, sign
   }
 }
 
-/** Upstream errors that are deterministic, so may be recorded when `recordErrors` is on. */
-const RECORDABLE_ERRORS = new Set([400, 404, 422]);
 
 export interface ResolverHandle {
   resolve: Resolver;
@@ -148,7 +146,10 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       }
       const write = recorded.recording
         .then(async (recording) => {
-          if (!recording) return;
+          if (isSkipped(recording)) {
+            event('not-recorded', { why: 'policy', message: recording.skipped });
+            return;
+          }
           const file = await store.write(key, recording);
           event('recorded', { file });
         })

@@ -21,12 +21,24 @@ export interface Recorded {
   /** What the caller receives: the upstream response, streamed through as it arrives. */
   response: Response;
   /**
-   * Settles when the upstream response has ended: the recording, undefined for an error not
-   * to record, or rejected, saying why, when the answer must not or cannot be recorded (a
-   * stream cut short, an answer that is not what an OpenAI API sends).
+   * Settles when the upstream response has ended: the recording, what policy skipped (an
+   * error never recorded), or rejected, saying why, when the answer should have been recorded
+   * and cannot be (a stream cut short, an answer that is not what an OpenAI API sends).
    */
-  recording: Promise<Recording | undefined>;
+  recording: Promise<Recording | Skipped>;
 }
+
+/** An answer not recorded by policy, and why. */
+export interface Skipped {
+  skipped: string;
+}
+
+export function isSkipped(outcome: Recording | Skipped): outcome is Skipped {
+  return typeof outcome.skipped === 'string' && !('response' in outcome);
+}
+
+/** Upstream errors that are deterministic, so may be recorded when `recordErrors` is on. */
+export const RECORDABLE_ERRORS: ReadonlySet<number> = new Set([400, 404, 422]);
 
 /**
  * How long the upstream may still take to finish its answer once nobody waits for it: its
@@ -188,7 +200,7 @@ function responseHeaders(upstream: Response): Record<string, string> {
   return headers;
 }
 
-function streamRecording(events: ParsedEvent[], status: number, context: RecordContext): Recording | undefined {
+function streamRecording(events: ParsedEvent[], status: number, context: RecordContext): Recording {
   const body: SdkObject[] = [];
   const times: number[] = [];
   for (const { event, data, at } of events) {
@@ -205,7 +217,7 @@ function streamRecording(events: ParsedEvent[], status: number, context: RecordC
   return build(context, { body, is_streaming: true, ...statusField(status), chunk_times_ms: times });
 }
 
-function jsonRecording(text: string, status: number, context: RecordContext): Recording | undefined {
+function jsonRecording(text: string, status: number, context: RecordContext): Recording {
   const parsed = parseObject(text);
   if (!parsed) throw new Error(`the upstream's ${status} answer is not a JSON object: ${excerpt(text)}`);
   const { endpoint } = context.keyed;
@@ -217,8 +229,13 @@ function jsonRecording(text: string, status: number, context: RecordContext): Re
   return build(context, { body, is_streaming: false, ...statusField(status) });
 }
 
-function errorRecording(text: string, upstream: Response, context: RecordContext): Recording | undefined {
-  if (!context.recordErrors.has(upstream.status)) return undefined;
+function errorRecording(text: string, upstream: Response, context: RecordContext): Recording | Skipped {
+  const { status } = upstream;
+  if (!context.recordErrors.has(status)) {
+    // Rate limits, server errors and auth failures say nothing about the request, and would replay forever.
+    const rule = RECORDABLE_ERRORS.has(status) ? 'which is recorded only with the recordErrors option' : 'which is never recorded';
+    return { skipped: `the upstream answered ${status} ${upstream.statusText}`.trimEnd() + `, ${rule}` };
+  }
   const parsed = parseObject(text);
   // `body` as the Python SDK, and so llama-stack, holds it: the inner error of OpenAI's
   // `{"error": ...}`, else the whole answer (a proxy's `{"detail": ...}`, plain text).

@@ -61,6 +61,26 @@ describe('every call ends in one accounted outcome', () => {
     expect(upstream.requests).toEqual([]);
   });
 
+  it('errors that are never recorded count as not recorded by policy, and do not fail close()', async () => {
+    const events: RecorderEvent[] = [];
+    const { startRecorder } = await import('../src/server.js');
+    const dir = await tempDir();
+    const vcr = startRecorder(resolveOptions({ mode: 'record', dir }, {}), { onEvent: (event) => events.push(event) });
+    for (const status of [429, 503, 401, 400]) {
+      const error = await client()
+        .chat.completions.create({ model: `error-${status}`, messages: [{ role: 'user', content: 'hi' }] })
+        .catch((thrown: unknown) => thrown);
+      expect(error).toMatchObject({ status });
+    }
+    await expect(vcr.close()).resolves.toBeUndefined();
+    expect(events.map(({ type, why, message }) => [type, why, message!.replace(/ [A-Z][\w ]+,/, ',')])).toEqual([
+      ['not-recorded', 'policy', 'the upstream answered 429, which is never recorded'],
+      ['not-recorded', 'policy', 'the upstream answered 503, which is never recorded'],
+      ['not-recorded', 'policy', 'the upstream answered 401, which is never recorded'],
+      ['not-recorded', 'policy', 'the upstream answered 400, which is recorded only with the recordErrors option'],
+    ]);
+  });
+
   it('close() resolves in replay mode, and in record mode when every call was recorded', async () => {
     const vcr = setupRecorder({ mode: 'record', dir: await tempDir() });
     await client().chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'fine' }] });
