@@ -23,3 +23,16 @@ function escapeRegExp(text: string): string {
 export function shellQuote(word: string): string {
   return /^[\w./@%:,+=-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
+
+/**
+ * The command that runs the whole suite, for a call made outside any test (a `beforeAll`,
+ * module scope): the runner's own, as a project need not have an npm `test` script, and one
+ * may run more than the tests. The runners mark the processes that run tests: vitest sets
+ * VITEST (in its main process too), jest sets JEST_WORKER_ID (its main process, where the
+ * jest reporter runs, does not have it: the reporter passes `npx jest` itself).
+ */
+export function suiteCommand(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.VITEST) return 'npx vitest run';
+  if (env.JEST_WORKER_ID) return 'npx jest';
+  return 'npm test';
+}
