@@ -86,7 +86,9 @@ function circusHandler(): CircusHandler {
     switch (event.name) {
       case 'add_test': {
         const added = state.currentDescribeBlock.children.at(-1);
-        if (isTest(added) && added.name === event.testName && added.fn) added.fn = inContext(added.fn, () => added);
+        // Running from when its function is called, too: jest 29 calls the functions of
+        // concurrent tests when their describe block starts, before their test_start.
+        if (isTest(added) && added.name === event.testName && added.fn) added.fn = inContext(added.fn, () => starting(added));
         return;
       }
       // Wrapped when first called rather than when added, so that hooks added before ours are too.
@@ -98,7 +100,7 @@ function circusHandler(): CircusHandler {
         return;
       case 'test_start':
         if (!test) return;
-        running.set(test, testInfo(file, namesOf(test), 'npx jest --runTestsByPath'));
+        starting(test);
         if (!test.concurrent) sequential = test;
         return;
       case 'test_done':
@@ -111,6 +113,12 @@ function circusHandler(): CircusHandler {
         return recorder.close();
     }
   };
+}
+
+/** Marks a test as running (until its test_done), once. */
+function starting(test: CircusTest): CircusTest {
+  if (!running.has(test)) running.set(test, testInfo(file, namesOf(test), 'npx jest --runTestsByPath'));
+  return test;
 }
 
 /** `fn`, run in the context of the test `testOf` names when it is called; jest tells a function that takes a `done` callback by its arity. */
