@@ -14,7 +14,7 @@ export interface SummaryContext {
   wholeSuite: boolean;
   /** Paths in the summary are shown relative to this (the directory the runner was started in). */
   cwd: string;
-  /** The command that runs the whole suite, for misses outside any test; by default the one suiteCommand() finds. */
+  /** The command that runs the whole suite (the runner's), for misses outside any test; `npm test` if not given. */
   suite?: string;
 }
 

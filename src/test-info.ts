@@ -26,13 +26,16 @@ export function shellQuote(word: string): string {
 
 /**
  * The command that runs the whole suite, for a call made outside any test (a `beforeAll`,
- * module scope): the runner's own, as a project need not have an npm `test` script, and one
- * may run more than the tests. The runners mark the processes that run tests: vitest sets
- * VITEST (in its main process too), jest sets JEST_WORKER_ID (its main process, where the
- * jest reporter runs, does not have it: the reporter passes `npx jest` itself).
+ * module scope). A runner integration names its runner's own when it loads, as a project
+ * need not have an npm `test` script (and one may run more than the tests); `npm test` is
+ * left for a recorder set up by hand, whose runner ai-vcr does not know.
  */
-export function suiteCommand(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.VITEST) return 'npx vitest run';
-  if (env.JEST_WORKER_ID) return 'npx jest';
-  return 'npm test';
+let suite = 'npm test';
+
+export function suiteCommand(): string {
+  return suite;
+}
+
+export function useSuiteCommand(command: string): void {
+  suite = command;
 }

@@ -11,7 +11,7 @@ import type { TestInfo } from '../events.js';
 import { resolveOptions } from '../options.js';
 import { parseRun, runLogWriter } from '../run.js';
 import { startRecorder } from '../server.js';
-import { testInfo } from '../test-info.js';
+import { testInfo, useSuiteCommand } from '../test-info.js';
 import { FORWARDED_EVENTS } from './forwarded-events.js';
 import { RUN_ENV } from './run-env.js';
 
@@ -26,6 +26,8 @@ const running = new WeakMap<CircusTest, TestInfo>();
 /** The test jest runs on its own, not concurrently: the one its each-hooks run for. */
 let sequential: CircusTest | undefined;
 
+// A call outside any test is recorded by a run of the whole suite, with jest itself.
+useSuiteCommand('npx jest');
 const recorder = startRecorder(run?.options ?? resolveOptions(), {
   currentTest: () => {
     const test = tests.getStore();
