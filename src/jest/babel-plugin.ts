@@ -5,14 +5,22 @@
  * leaves `import.meta`, which CommonJS cannot parse, and @mswjs/interceptors reads its WASM
  * HTTP parser relative to `import.meta.url`. This gives `import.meta` a CommonJS meaning.
  */
-import type { PluginObj, types } from '@babel/core';
 
+/** The parts of babel's plugin API used here (typed here, so that users need no babel types). */
 interface BabelApi {
-  template: { expression: { ast: (code: string) => types.Expression } };
+  template: { expression: { ast: (code: string) => unknown } };
   caller: <T>(read: (caller: { supportsStaticESM?: boolean } | undefined) => T) => T;
 }
+interface MetaPropertyPath {
+  node: { meta: { name: string }; property: { name: string } };
+  replaceWith: (node: unknown) => void;
+}
+interface Plugin {
+  name: string;
+  visitor: { MetaProperty?: (path: MetaPropertyPath) => void };
+}
 
-export default function importMetaAsCommonJs(api: BabelApi): PluginObj {
+export default function importMetaAsCommonJs(api: BabelApi): Plugin {
   // Files that stay ES modules (jest's native ESM mode) keep their own import.meta.
   if (api.caller((caller) => caller?.supportsStaticESM)) return { name: 'ai-vcr-import-meta', visitor: {} };
   return {
