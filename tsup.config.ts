@@ -7,6 +7,8 @@ export default defineConfig({
     'vitest/global-setup': 'src/vitest/global-setup.ts',
     'jest/index': 'src/jest/index.ts',
     'jest/reporter': 'src/jest/reporter.ts',
+    'jest/environment': 'src/jest/environment.ts',
+    'jest/babel-plugin': 'src/jest/babel-plugin.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -18,5 +20,5 @@ export default defineConfig({
   shims: true,
   // Peers and runtime dependencies stay imports, so the user's single copy of msw is the one
   // patched, and the runner integrations use the runner that loaded them.
-  external: ['msw', 'msw/node', 'vitest', 'vitest/node', '@jest/globals'],
+  external: ['msw', 'msw/node', 'vitest', 'vitest/node', '@jest/globals', 'jest-environment-node'],
 });

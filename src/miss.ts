@@ -4,6 +4,7 @@ import { modelOf, type KeyedRequest } from './key.js';
 import type { ResolvedOptions } from './options.js';
 import type { TestInfo } from './events.js';
 import type { DirectoryIndex } from './store.js';
+import { suiteCommand } from './test-info.js';
 
 /**
  * Responses for requests ai-vcr cannot serve. They are 4xx statuses that no OpenAI-compatible
@@ -96,7 +97,7 @@ function causeOf(error: unknown): string {
   return messages.join(': ') || String(error);
 }
 
-export function recordCommand(options: ResolvedOptions, test = 'npm test'): string {
+export function recordCommand(options: ResolvedOptions, test = suiteCommand()): string {
   const dir = options.fromEnv.dir ? ` AI_VCR_DIR=${options.dir}` : '';
   return `AI_VCR_MODE=record-if-missing${dir} ${test}`;
 }

@@ -14,6 +14,8 @@ export interface SummaryContext {
   wholeSuite: boolean;
   /** Paths in the summary are shown relative to this (the directory the runner was started in). */
   cwd: string;
+  /** The command that runs the whole suite (the runner's), for misses outside any test; `npm test` if not given. */
+  suite?: string;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface SummaryContext {
  * needs attention: each miss with its test and the command that records it, broken
  * recordings, and (for a whole-suite run) recordings that no test used.
  */
-export async function formatSummary(log: RunLog, { options, wholeSuite, cwd }: SummaryContext): Promise<string> {
+export async function formatSummary(log: RunLog, { options, wholeSuite, cwd, suite }: SummaryContext): Promise<string> {
   const count = (type: RecorderEvent['type']) => log.events.filter((event) => event.type === type).length;
   const counts = [`${count('replayed')} replayed`, `${count('recorded')} recorded`, `${count('missed')} missed`];
   if (count('invalid') > 0) counts.push(`${count('invalid')} broken`);
@@ -33,9 +35,9 @@ export async function formatSummary(log: RunLog, { options, wholeSuite, cwd }: S
   const missed = unique(log.events.filter((event) => event.type === 'missed'));
   for (const event of missed.slice(0, LISTED)) {
     lines.push(`  missed ${describe(event)} in ${event.test?.id ?? 'no test (a hook or module scope)'}`);
-    lines.push(`    record it: ${recordCommand(options, event.test?.command)}`);
+    lines.push(`    record it: ${recordCommand(options, event.test?.command ?? suite)}`);
   }
-  if (missed.length > LISTED) lines.push(`  ... and ${missed.length - LISTED} more missed; record them all: ${recordCommand(options)}`);
+  if (missed.length > LISTED) lines.push(`  ... and ${missed.length - LISTED} more missed; record them all: ${recordCommand(options, suite)}`);
   const broken = unique(log.events.filter((event) => event.type === 'invalid'));
   for (const event of broken.slice(0, LISTED)) {
     lines.push(`  broken ${shown(event.file ?? '?', cwd)}${event.test ? ` in ${event.test.id}` : ''}`);

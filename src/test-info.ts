@@ -23,3 +23,19 @@ function escapeRegExp(text: string): string {
 export function shellQuote(word: string): string {
   return /^[\w./@%:,+=-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
+
+/**
+ * The command that runs the whole suite, for a call made outside any test (a `beforeAll`,
+ * module scope). A runner integration names its runner's own when it loads, as a project
+ * need not have an npm `test` script (and one may run more than the tests); `npm test` is
+ * left for a recorder set up by hand, whose runner ai-vcr does not know.
+ */
+let suite = 'npm test';
+
+export function suiteCommand(): string {
+  return suite;
+}
+
+export function useSuiteCommand(command: string): void {
+  suite = command;
+}

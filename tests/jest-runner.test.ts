@@ -1,4 +1,4 @@
-import { copyFile } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from './support/fixtures.js';
@@ -7,18 +7,45 @@ import { startUpstream } from './support/upstream.js';
 
 const EARTH = 'seeds/004_93e64aa372a341f8.json';
 
-// babel-jest turns msw's ESM-only dependencies (and these tests' imports) into CommonJS.
+// The preset, as users set it up; no-network.ts is TypeScript, which the preset leaves to the suite.
 const CONFIG = `
 module.exports = {
-  testEnvironment: 'node',
+  preset: 'ai-vcr',
+  setupFiles: [${JSON.stringify(NO_NETWORK)}],
+  reporters: ['default', ['ai-vcr/jest/reporter', { dir: 'recordings' }]],
+  transform: { '^.+\\\\.ts$': ['babel-jest', { presets: [['@babel/preset-env', { targets: { node: 'current' } }], '@babel/preset-typescript'] }] },
+};
+`;
+
+// The same by hand, as a suite that keeps its own testEnvironment, transform and reporters
+// lists would set it up.
+const MANUAL_CONFIG = `
+module.exports = {
+  testEnvironment: 'ai-vcr/jest/environment',
   setupFiles: [${JSON.stringify(NO_NETWORK)}],
   setupFilesAfterEnv: ['ai-vcr/jest'],
   reporters: ['default', ['ai-vcr/jest/reporter', { dir: 'recordings' }]],
   transform: {
-    '^.+\\\\.[cm]?[jt]s$': ['babel-jest', { presets: [['@babel/preset-env', { targets: { node: 'current' } }], '@babel/preset-typescript'] }],
+    '^.+\\\\.[cm]?[jt]s$': ['babel-jest', {
+      presets: [['@babel/preset-env', { targets: { node: 'current' } }], '@babel/preset-typescript'],
+      plugins: [require.resolve('ai-vcr/jest/babel-plugin')],
+    }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(until-async|rettime|@open-draft/deferred-promise)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(\\\\.pnpm|msw|@msw|@mswjs|@open-draft|until-async|rettime|cookie)/)'],
 };
+`;
+
+// A call in a beforeAll, outside any test; its miss's error is printed on one line, not thrown.
+const EARLY = `
+import { ask } from './ask.js';
+
+beforeAll(async () => {
+  await ask('early').catch((error) => console.log('early: ' + JSON.stringify(error.message)));
+});
+
+test('says hello', async () => {
+  expect(await ask('hello')).toMatch(/: hello$/);
+});
 `;
 
 describe('ai-vcr/jest with ai-vcr/jest/reporter', () => {
@@ -64,7 +91,7 @@ describe('ai-vcr/jest with ai-vcr/jest/reporter', () => {
     // A filter that jest folds into each project's config, where it looks like the suite's own setting.
     const ignoring = await sh(dir, 'jest --testPathIgnorePatterns quoted');
     expect(summaryOf(ignoring.output)).toEqual(['ai-vcr: 2 replayed, 0 recorded, 0 missed (mode replay, dir recordings)']);
-  }, 60_000);
+  }, 120_000);
 
   it('tells test.concurrent tests apart: each recording carries the id of the test that made it', async () => {
     const upstream = await startUpstream({ together: 2 });
@@ -103,4 +130,31 @@ describe('ai-vcr/jest in hooks', () => {
       late: null,
     });
   }, 30_000);
+});
+
+describe('ai-vcr/jest configured by hand', () => {
+  it('names the test of each call (on jest 29 through ai-vcr/jest/environment), and records a call outside any test with npx jest', async () => {
+    const upstream = await startUpstream();
+    const dir = await project({
+      'jest.config.cjs': MANUAL_CONFIG,
+      'tests/ask.js': ASK,
+      'tests/early.test.js': EARLY,
+    });
+    const recorded = await sh(dir, 'jest', { AI_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(summaryOf(recorded.output)[0]).toBe('ai-vcr: 0 replayed, 2 recorded, 0 missed (mode record, dir recordings)');
+    expect(await testIdsByQuestion(path.join(dir, 'recordings'))).toEqual({ early: null, hello: 'tests/early.test.js > says hello' });
+
+    // The project has no npm test script: the command to record the early call is jest's own.
+    const early = (await recordingsIn(path.join(dir, 'recordings'))).find(({ testId }) => testId === null)!;
+    await rm(path.join(dir, 'recordings', early.file));
+    const replayed = await sh(dir, 'jest');
+    expect(summaryOf(replayed.output)).toEqual([
+      'ai-vcr: 1 replayed, 0 recorded, 1 missed (mode replay, dir recordings)',
+      '  missed POST /v1/chat/completions (model "echo") in no test (a hook or module scope)',
+      '    record it: AI_VCR_MODE=record-if-missing npx jest',
+    ]);
+    // The miss's error, which the suite's beforeAll caught, says the same.
+    const message = JSON.parse(/early: (".*")/.exec(replayed.output)?.[1] ?? '""');
+    expect(message).toMatch(/\n {2}AI_VCR_MODE=record-if-missing npx jest$/);
+  }, 60_000);
 });

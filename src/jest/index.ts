@@ -11,7 +11,8 @@ import type { TestInfo } from '../events.js';
 import { resolveOptions } from '../options.js';
 import { parseRun, runLogWriter } from '../run.js';
 import { startRecorder } from '../server.js';
-import { testInfo } from '../test-info.js';
+import { testInfo, useSuiteCommand } from '../test-info.js';
+import { FORWARDED_EVENTS } from './forwarded-events.js';
 import { RUN_ENV } from './run-env.js';
 
 const run = process.env[RUN_ENV] ? parseRun(JSON.parse(process.env[RUN_ENV]), `${RUN_ENV}, set by ai-vcr/jest/reporter,`) : undefined;
@@ -25,6 +26,8 @@ const running = new WeakMap<CircusTest, TestInfo>();
 /** The test jest runs on its own, not concurrently: the one its each-hooks run for. */
 let sequential: CircusTest | undefined;
 
+// A call outside any test is recorded by a run of the whole suite, with jest itself.
+useSuiteCommand('npx jest');
 const recorder = startRecorder(run?.options ?? resolveOptions(), {
   currentTest: () => {
     const test = tests.getStore();
@@ -33,7 +36,10 @@ const recorder = startRecorder(run?.options ?? resolveOptions(), {
   onEvent: run && runLogWriter(run).event,
 });
 
-const handlers = (globalThis as Record<symbol, unknown>)[Symbol.for('EVENT_HANDLERS')];
+// jest 30 shares jest-circus's list of event handlers on the global; jest 29 keeps it private,
+// and ai-vcr/jest/environment forwards the events instead.
+const sandbox = globalThis as Record<symbol, unknown>;
+const handlers = sandbox[Symbol.for('EVENT_HANDLERS')] ?? sandbox[FORWARDED_EVENTS];
 if (Array.isArray(handlers)) handlers.push(circusHandler());
 else afterAll(() => recorder.close());
 
@@ -59,8 +65,8 @@ type CircusEvent = { name: string; test?: CircusTest; testName?: unknown; hook?:
 type CircusHandler = (event: CircusEvent, state: CircusState) => Promise<void> | void;
 
 /**
- * jest-circus keeps its event handlers in a global array (jest-circus's addEventHandler adds
- * to it), and awaits each. Ours does three things there:
+ * jest-circus awaits each of its event handlers (jest 30's global list, or on jest 29 the
+ * environment's `handleTestEvent`, which forwards to ours). Ours does three things there:
  * - it runs every test's function, and every `beforeEach` and `afterEach` hook, inside the
  *   async context that names the test. A test's function is wrapped as the test is added,
  *   before jest runs it in any mode, with that test: `test.concurrent` tests run together,
@@ -72,8 +78,8 @@ type CircusHandler = (event: CircusEvent, state: CircusState) => Promise<void> |
  * - it stops interception when the file's run has finished: an `afterAll` of ours would run
  *   before the test file's own `afterAll` hooks (jest runs them in the order declared), and
  *   their LLM calls would reach the network.
- * Without that array (jest 29 kept it private, or a runner other than jest-circus) tests get
- * no id, and interception stops in an `afterAll`.
+ * Without either list (jest 29 in an environment other than ai-vcr/jest/environment, or a
+ * runner other than jest-circus) tests get no id, and interception stops in an `afterAll`.
  */
 function circusHandler(): CircusHandler {
   const wrapped = new WeakSet<CircusFn>();
@@ -82,7 +88,9 @@ function circusHandler(): CircusHandler {
     switch (event.name) {
       case 'add_test': {
         const added = state.currentDescribeBlock.children.at(-1);
-        if (isTest(added) && added.name === event.testName && added.fn) added.fn = inContext(added.fn, () => added);
+        // Running from when its function is called, too: jest 29 calls the functions of
+        // concurrent tests when their describe block starts, before their test_start.
+        if (isTest(added) && added.name === event.testName && added.fn) added.fn = inContext(added.fn, () => starting(added));
         return;
       }
       // Wrapped when first called rather than when added, so that hooks added before ours are too.
@@ -94,7 +102,7 @@ function circusHandler(): CircusHandler {
         return;
       case 'test_start':
         if (!test) return;
-        running.set(test, testInfo(file, namesOf(test), 'npx jest --runTestsByPath'));
+        starting(test);
         if (!test.concurrent) sequential = test;
         return;
       case 'test_done':
@@ -107,6 +115,12 @@ function circusHandler(): CircusHandler {
         return recorder.close();
     }
   };
+}
+
+/** Marks a test as running (until its test_done), once. */
+function starting(test: CircusTest): CircusTest {
+  if (!running.has(test)) running.set(test, testInfo(file, namesOf(test), 'npx jest --runTestsByPath'));
+  return test;
 }
 
 /** `fn`, run in the context of the test `testOf` names when it is called; jest tells a function that takes a `done` callback by its arity. */

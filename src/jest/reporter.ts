@@ -61,7 +61,7 @@ export default class AiVcrReporter {
       !results.wasInterrupted && results.numFailedTests + results.numPendingTests + results.numTodoTests + results.numRuntimeErrorTestSuites === 0;
     const wholeSuite = !filtered(this.#config) && everyTestPassed;
     // On stderr, like the rest of jest's report; jest's own summary follows it.
-    process.stderr.write(`\n${await formatSummary(log, { options: this.#options, wholeSuite, cwd: process.cwd() })}\n`);
+    process.stderr.write(`\n${await formatSummary(log, { options: this.#options, wholeSuite, cwd: process.cwd(), suite: 'npx jest' })}\n`);
     await removeRun(run);
     delete process.env[RUN_ENV];
     this.#run = undefined;

@@ -72,7 +72,7 @@ async function printSummaries(vitest: Vitest, runs: ProjectsRun[]): Promise<void
     // A filter (files, -t, --project, --changed, --shard, a bail) leaves test files unrun or tests skipped.
     const wholeSuite =
       !filteredByCommand && !sharedDir && !vitest.config.testNamePattern && testFiles.every((file) => log.filesDone.has(file));
-    console.log(await formatSummary(log, { options: run.options, wholeSuite, cwd: process.cwd() }));
+    console.log(await formatSummary(log, { options: run.options, wholeSuite, cwd: process.cwd(), suite: 'npx vitest run' }));
     await removeRun(run);
   }
 }

@@ -9,7 +9,7 @@ import type { TestInfo } from '../events.js';
 import { resolveOptions, type RecorderOptions } from '../options.js';
 import { parseRun, runLogWriter } from '../run.js';
 import { startRecorder } from '../server.js';
-import { shellQuote, testInfo } from '../test-info.js';
+import { shellQuote, testInfo, useSuiteCommand } from '../test-info.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -47,6 +47,8 @@ beforeEach(({ task, onTestFinished }) => {
   tests.enterWith(task);
 });
 
+// A call outside any test is recorded by a run of the whole suite, with vitest itself.
+useSuiteCommand('npx vitest run');
 const recorder = startRecorder(run?.options ?? resolveOptions(inject('aiVcr')), {
   currentTest: () => {
     const task = tests.getStore();

@@ -25,12 +25,12 @@ afterAll(async () => {
   if (built) await rm(await built, { recursive: true, force: true });
 });
 
-/** The package built once per test file: package.json and dist/, without type declarations. */
+/** The package built once per test file: package.json, the jest preset and dist/, without type declarations. */
 function builtPackage(): Promise<string> {
   built ??= (async () => {
     const dir = path.join(ROOT, `.ai-vcr-tmp-build-${randomUUID().slice(0, 8)}`);
     await mkdir(dir);
-    await copyFile(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+    for (const file of ['package.json', 'jest-preset.cjs']) await copyFile(path.join(ROOT, file), path.join(dir, file));
     const options = tsupConfig as Options & { entry: Record<string, string> };
     await build({ ...options, config: false, dts: false, sourcemap: false, silent: true, outDir: path.join(dir, 'dist'), entry: absolute(options.entry) });
     return dir;
