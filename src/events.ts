@@ -60,3 +60,12 @@ export interface RecorderHooks {
   currentTest?: () => TestInfo | undefined;
   onEvent?: (event: RecorderEvent) => void;
 }
+
+/** What fails a record-mode run: the calls that should have been recorded and were not, and why; undefined when none. */
+export function failuresMessage(mode: string, events: readonly RecorderEvent[]): string | undefined {
+  if (mode !== 'record' && mode !== 'record-if-missing') return undefined;
+  const failures = recordingFailures(events);
+  if (failures.length === 0) return undefined;
+  const lines = failures.map((event) => `  ${event.method} ${event.endpoint}${event.test ? ` in ${event.test.id}` : ''}: ${event.message ?? 'no reason given'}`);
+  return `ai-vcr: ${failures.length} ${failures.length === 1 ? 'call was' : 'calls were'} not recorded:\n${lines.join('\n')}`;
+}

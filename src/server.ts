@@ -1,6 +1,6 @@
 import type { HttpHandler } from 'msw';
 import { setupServer, type SetupServer } from 'msw/node';
-import { recordingFailures, type RecorderEvent, type RecorderHooks } from './events.js';
+import { failuresMessage, type RecorderEvent, type RecorderHooks } from './events.js';
 import { createHandlers, createResolver, type ResolverHandle } from './handler.js';
 import { settleMockedCopy } from './mocked-copy.js';
 import { CANCEL_WAITS_ON_COPY, onUnhandled } from './msw.js';
@@ -108,11 +108,8 @@ export function recorderHandlers(options?: RecorderOptions): RecorderHandlers {
 
 /** Record mode's promise: a call it should have recorded and did not fails the run, saying why. */
 function throwOnFailures(options: ResolvedOptions, outcomes: readonly RecorderEvent[]): void {
-  if (options.mode !== 'record' && options.mode !== 'record-if-missing') return;
-  const failures = recordingFailures(outcomes);
-  if (failures.length === 0) return;
-  const lines = failures.map((event) => `  ${event.method} ${event.endpoint}${event.test ? ` in ${event.test.id}` : ''}: ${event.message ?? 'no reason given'}`);
-  throw new Error(`ai-vcr: ${failures.length} ${failures.length === 1 ? 'call was' : 'calls were'} not recorded:\n${lines.join('\n')}`);
+  const failed = failuresMessage(options.mode, outcomes);
+  if (failed) throw new Error(failed);
 }
 
 /**

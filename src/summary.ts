@@ -83,7 +83,9 @@ function unique(events: RecorderEvent[]): RecorderEvent[] {
 /** Recordings in the directory that no request of the run was served from, written to or stopped by. */
 async function unusedRecordings(log: RunLog, dir: string): Promise<string[]> {
   const used = new Set(log.events.flatMap((event) => event.files ?? (event.file ? [event.file] : [])));
-  return (await recordingFiles(dir)).filter((file) => !used.has(file));
+  // A directory that cannot be read (it is a file, say) has no recordings to call unused: the calls' own errors say why.
+  const files = await recordingFiles(dir).catch(() => []);
+  return files.filter((file) => !used.has(file));
 }
 
 function shown(file: string, cwd: string): string {

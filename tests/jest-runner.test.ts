@@ -1,4 +1,4 @@
-import { copyFile, rm } from 'node:fs/promises';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from './support/fixtures.js';
@@ -157,4 +157,17 @@ describe('ai-vcr/jest configured by hand', () => {
     const message = JSON.parse(/early: (".*")/.exec(replayed.output)?.[1] ?? '""');
     expect(message).toMatch(/\n {2}AI_VCR_MODE=record-if-missing npx jest$/);
   }, 60_000);
+});
+
+describe('ai-vcr/jest when a recording cannot be written', () => {
+  it('fails the run and says which calls were not recorded and why, though every test got its answer', async () => {
+    const upstream = await startUpstream();
+    const dir = await project({ 'jest.config.cjs': CONFIG, 'tests/ask.js': ASK, 'tests/chat.test.js': SUITES['tests/chat.test.js'] });
+    await writeFile(path.join(dir, 'recordings'), 'a file where the directory should be');
+    const ran = await sh(dir, 'jest', { AI_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
+    expect(ran.code).toBe(1);
+    expect(ran.output).toMatch(/Tests: {7}2 passed, 2 total/);
+    expect(ran.output).toMatch(/ai-vcr: 2 calls were not recorded:\n {2}POST \/v1\/chat\/completions in tests\/chat.test.js > chat > says hello: cannot write recordings/);
+    expect(summaryOf(ran.output)[0]).toBe('ai-vcr: 0 replayed, 0 recorded, 0 missed, 2 not recorded (mode record, dir recordings)');
+  }, 120_000);
 });

@@ -9,6 +9,7 @@
 import { mayFilter } from '../command-line.js';
 import { resolveOptions, type ResolvedOptions } from '../options.js';
 import { createRun, readRunLog, removeRun, type Run } from '../run.js';
+import { failuresMessage } from '../events.js';
 import { formatSummary } from '../summary.js';
 import { RUN_ENV } from './run-env.js';
 
@@ -39,6 +40,7 @@ export default class AiVcrReporter {
   readonly #config: JestGlobalConfig;
   readonly #options: ResolvedOptions;
   #run: Run | undefined;
+  #error: Error | undefined;
 
   constructor(globalConfig: JestGlobalConfig, reporterOptions?: unknown) {
     this.#config = globalConfig;
@@ -62,9 +64,18 @@ export default class AiVcrReporter {
     const wholeSuite = !filtered(this.#config) && everyTestPassed;
     // On stderr, like the rest of jest's report; jest's own summary follows it.
     process.stderr.write(`\n${await formatSummary(log, { options: this.#options, wholeSuite, cwd: process.cwd(), suite: 'npx jest' })}\n`);
+    // jest fails a run whose reporter has an error, and still reports every test's own result.
+    const failed = failuresMessage(this.#options.mode, log.events);
+    this.#error = failed === undefined ? undefined : new Error(failed);
+    if (failed) process.stderr.write(`\n${failed}\n`);
     await removeRun(run);
     delete process.env[RUN_ENV];
     this.#run = undefined;
+  }
+
+  /** In record modes, the calls that should have been recorded and were not: jest then exits non-zero. */
+  getLastError(): Error | undefined {
+    return this.#error;
   }
 }
 
