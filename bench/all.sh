@@ -14,7 +14,7 @@ results=$(mktemp -d)
 restored=''
 
 # With no package names, `npm install --no-save` makes node_modules match the lockfile again, undoing an
-# install of other versions over it: 20 s for both here, where `npm ci` takes over a minute for the root alone.
+# install of other versions over it: about 25 s for both here, where `npm ci` takes over a minute for the root alone.
 lockfile_versions() {
   npm install --no-save "${quiet[@]}" && npm --prefix bench install --no-save "${quiet[@]}"
 }
