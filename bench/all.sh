@@ -43,7 +43,8 @@ trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Runs bench/run.ts for one stack with $1 first on PATH ('' for the machine's node); $2 names the stack.
+# Runs bench/run.ts for one stack with $1 first on PATH ('' for the machine's node); $2 names the stack
+# in BENCHMARKS.md, $3 is the file for its results.
 measure() {
   local bin=$1 stack=$2 out=$3
   PATH="$bin${bin:+:}$PATH" node --version

@@ -166,11 +166,12 @@ export function terminalReport(results: Results, info: RunInfo): string {
   return [...parts, `Targets\n${targetTable(targets(results))}`].join('\n\n');
 }
 
-/** One stack's section: its machine and versions line, its targets, then its tables. */
+/** Names a stack by what sets it apart: Node, msw and openai. */
 function heading({ stack, info }: StackRun): string {
   return `Node ${info.node}, msw ${info.versions.msw}, openai ${info.versions.openai}: ${stack}`;
 }
 
+/** One stack's section: its machine and versions lines, its targets, then its tables. */
 function stackSection(run: StackRun): string {
   const { results, info } = run;
   const list = targets(results);
