@@ -13,6 +13,10 @@ nock.restore();
 Polly.register(FetchAdapter as unknown as typeof FetchAdapter.default);
 Polly.register(FSPersister as unknown as typeof FSPersister.default);
 
+// msw 2 names this option onUnhandledRequest, msw 3 onUnhandledFrame; each ignores the other's name.
+// Not an object literal, so the types of either major accept the name they do not know.
+const failUnhandled = { onUnhandledRequest: 'error', onUnhandledFrame: 'error' } as const;
+
 /** One way of answering the openai SDK. Only one may be started at a time: they all patch globalThis.fetch. */
 export interface Contender {
   name: string;
@@ -48,7 +52,7 @@ export function mswFloor(contentType: string, texts: string[]): Contender {
   );
   return {
     name: 'MSW handler (floor)',
-    start: () => server.listen({ onUnhandledRequest: 'error' }),
+    start: () => server.listen(failUnhandled),
     stop: () => server.close(),
   };
 }
@@ -58,7 +62,7 @@ export function mswBypassFloor(): Contender {
   const server = setupServer(http.post('*/chat/completions', ({ request }) => fetch(bypass(request))));
   return {
     name: 'MSW handler, fetch(bypass()) (floor)',
-    start: () => server.listen({ onUnhandledRequest: 'error' }),
+    start: () => server.listen(failUnhandled),
     stop: () => server.close(),
   };
 }

