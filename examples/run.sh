@@ -37,7 +37,10 @@ for example in "${examples[@]}"; do
   dir="examples/$example"
   echo "== $dir on Node $(node --version)${*:+ with $*}"
   rm -rf "$dir/node_modules" "$dir/rerecorded"
-  (cd "$dir" && npm install --no-audit --no-fund --no-save "$@")
+  install_log=$(cd "$dir" && npm install --no-audit --no-fund --no-save "$@" 2>&1) || { echo "$install_log"; exit 1; }
+  echo "$install_log"
+  # The peer ranges must admit what npm picks: no ERESOLVE, no --legacy-peer-deps.
+  if grep -qiE 'ERESOLVE|conflicting peer|invalid: ' <<<"$install_log"; then echo "$dir: npm reported a peer conflict" >&2; exit 1; fi
   (cd "$dir" && npm ls --depth=0 ai-vcr msw openai vitest jest 2>/dev/null | tail -n +2) || true
   count=$(find "$dir/recordings" -name '*.json' | wc -l | tr -d ' ')
 
