@@ -8,8 +8,30 @@
  * it, so they meet on the sandbox's global. On jest 30 nothing is forwarded (ai-vcr/jest
  * listens to jest directly, and would otherwise see each event twice).
  */
-import { TestEnvironment } from 'jest-environment-node';
+import { createRequire } from 'node:module';
+import type * as JestEnvironmentNode from 'jest-environment-node';
 import { FORWARDED_EVENTS, type ForwardedHandler } from './forwarded-events.js';
+
+/**
+ * jest's own node environment. A project may not have it where ai-vcr can reach it: it comes with
+ * jest, not as the project's dependency, and npm nests it when another copy is in the way (two
+ * jest majors in one tree, pnpm's strict layout). So after ai-vcr's own resolution, it is taken
+ * from where jest takes it for `testEnvironment: 'node'`: beside jest-config.
+ */
+function jestEnvironmentNode(): typeof JestEnvironmentNode {
+  const ours = createRequire(import.meta.url);
+  try {
+    return ours('jest-environment-node') as typeof JestEnvironmentNode;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    const jest = createRequire(ours.resolve('jest/package.json', { paths: [process.cwd()] }));
+    const core = createRequire(jest.resolve('@jest/core'));
+    const config = createRequire(core.resolve('jest-config'));
+    return config('jest-environment-node') as typeof JestEnvironmentNode;
+  }
+}
+
+const { TestEnvironment } = jestEnvironmentNode();
 
 export default class AiVcrEnvironment extends TestEnvironment {
   readonly #handlers: ForwardedHandler[] = [];
