@@ -391,7 +391,10 @@ describe('a client that leaves a stream early', () => {
     expect(chunks!.at(-1)!.finish_reason).toBe('stop');
 
     recorder({ mode: 'record-if-missing', dir });
-    expect(await streamText(await sdk.chat.completions.create(ask('one two three four five', 'slow')))).toBe('one two three four five');
+    // A new client, as a new test file's would be: on msw 2.6 the fetch a client captured stays
+    // bound to the server that was listening then, which the first run closed.
+    const next = new Client({ apiKey: API_KEY, baseURL: paced.baseURL, maxRetries: 0 });
+    expect(await streamText(await next.chat.completions.create(ask('one two three four five', 'slow')))).toBe('one two three four five');
     expect(paced.requests).toHaveLength(1);
   });
 
