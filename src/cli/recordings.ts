@@ -70,7 +70,8 @@ export async function usageOf(dir: string): Promise<UsageOf> {
   const used = new Set(lastRun.run.used.map((file) => path.resolve(dir, file)));
   return {
     lastRun,
-    of: ({ file, mtimeMs }) => (used.has(file) ? 'used' : mtimeMs > lastRun.run.finishedAt ? 'new' : 'unused'),
+    // Whole milliseconds, as finishedAt is: a file written in the run's last millisecond is not newer than the run.
+    of: ({ file, mtimeMs }) => (used.has(file) ? 'used' : Math.floor(mtimeMs) > lastRun.run.finishedAt ? 'new' : 'unused'),
   };
 }
 
