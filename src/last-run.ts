@@ -58,7 +58,8 @@ export async function saveWholeRun(dir: string, events: readonly RecorderEvent[]
   } catch (error) {
     console.warn(`ai-vcr: cannot remember which recordings this run used (ai-vcr prune and verify need it): ${(error as Error).message}`);
   } finally {
-    await rm(temporary, { force: true });
+    // Where the directory could not be made, there is no temporary file either, and rm says ENOTDIR.
+    await rm(temporary, { force: true }).catch(() => {});
   }
 }
 
