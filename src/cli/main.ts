@@ -29,7 +29,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .showHelpAfterError()
-    .addHelpText('after', '\nExamples:\n  npx ai-vcr list --unused\n  npx ai-vcr show recordings/3f2a....json\n  npx ai-vcr verify && npx ai-vcr prune --dry-run\n\n"The last whole run" is the last run of every test through the ai-vcr vitest or jest\nintegration; it is remembered in node_modules/.cache/ai-vcr/ of the project.');
+    .addHelpText('after', '\nExamples:\n  npx ai-vcr list --unused\n  npx ai-vcr show recordings/004_93e64aa372a341f8.json\n  npx ai-vcr verify && npx ai-vcr prune --dry-run\n\n"The last whole run" is the last run of every test through the ai-vcr vitest or jest\nintegration; it is remembered in node_modules/.cache/ai-vcr/ of the project.');
   listCommand(program, run, io);
   showCommand(program, run, io);
   verifyCommand(program, run, io);

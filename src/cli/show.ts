@@ -22,7 +22,7 @@ export function showCommand(program: Command, run: (action: () => Promise<ExitCo
     .description('the conversation a recording holds, as a person reads it: the request, the answer assembled from its chunks, finish reason, usage, timing')
     .option('--dir <dir>', 'recordings directory for a key or test id (default: $AI_VCR_DIR, else ./recordings)')
     .option('--full', `do not fold texts longer than ${FOLD} characters`)
-    .addHelpText('after', '\nExamples:\n  npx ai-vcr show recordings/3f2a9c....json\n  npx ai-vcr show 3f2a9c...            (a key, looked up as replay looks it up)\n  npx ai-vcr show "tests/chat.test.ts > answers in French"')
+    .addHelpText('after', '\nExamples:\n  npx ai-vcr show recordings/004_93e64aa372a341f8.json\n  npx ai-vcr show 361fdc21b3cfd4d53c1a1db0d6470b8ad10d7eb00dad2975dc63990d0829c7e0   (a key: found as replay finds it)\n  npx ai-vcr show "tests/chat.test.ts > answers in French"')
     .action((target: string, options: Omit<ShowOptions, 'scope'>, command: Command) => run(() => show(target, { ...options, scope: command.optsWithGlobals().scope as Scope }, io)));
 }
 
