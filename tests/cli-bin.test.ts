@@ -1,4 +1,4 @@
-import { copyFile, readdir, symlink } from 'node:fs/promises';
+import { copyFile, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
@@ -18,6 +18,20 @@ export default defineConfig({
     provide: { aiVcr: { dir: 'recordings' } },
   },
 });
+`;
+
+// As in jest-runner.test.ts: babel-jest turns msw's ESM-only dependencies into CommonJS.
+const JEST_CONFIG = `
+module.exports = {
+  testEnvironment: 'node',
+  setupFiles: [${JSON.stringify(NO_NETWORK)}],
+  setupFilesAfterEnv: ['ai-vcr/jest'],
+  reporters: ['default', ['ai-vcr/jest/reporter', { dir: 'recordings' }]],
+  transform: {
+    '^.+\\\\.[cm]?[jt]s$': ['babel-jest', { presets: [['@babel/preset-env', { targets: { node: 'current' } }], '@babel/preset-typescript'] }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(until-async|rettime|@open-draft/deferred-promise)/)'],
+};
 `;
 
 describe('the ai-vcr command', () => {
@@ -49,6 +63,23 @@ describe('the ai-vcr command', () => {
     const verified = await sh(dir, 'ai-vcr verify');
     expect(verified.output).toContain('ai-vcr verify: 2 recordings in recordings, no problems');
     expect(verified.code).toBe(0);
+  }, 90_000);
+
+  it('learns the last whole run from the jest reporter too, and not from a run with a failed test', async () => {
+    const upstream = await startUpstream();
+    const dir = await project({ 'jest.config.cjs': JEST_CONFIG, 'tests/ask.js': ASK, 'tests/chat.test.js': SUITES['tests/chat.test.js'] });
+    await symlink(path.join('..', 'ai-vcr', 'dist', 'cli', 'index.js'), path.join(dir, 'node_modules', '.bin', 'ai-vcr'));
+    expect((await sh(dir, 'jest', { AI_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL })).code).toBe(0);
+    await copyFile(path.join(FIXTURES, 'seeds/004_93e64aa372a341f8.json'), path.join(dir, 'recordings', 'earth.json'));
+    expect((await sh(dir, 'jest')).code).toBe(0);
+    expect((await sh(dir, 'ai-vcr prune --dry-run')).output).toContain('would delete recordings/earth.json (7.8 kB)\nai-vcr prune: would delete 1 of 3 recordings (7.8 kB)\n');
+
+    // jest counts a run with a failed test as no whole run (a test that failed before its call did not use its recording): the record stays.
+    const [record] = await readdir(path.join(dir, 'node_modules', '.cache', 'ai-vcr'));
+    const before = await readFile(path.join(dir, 'node_modules', '.cache', 'ai-vcr', record!), 'utf8');
+    await writeFile(path.join(dir, 'tests', 'fails.test.js'), "test('fails', () => { throw new Error('no'); });\n");
+    expect((await sh(dir, 'jest')).code).toBe(1);
+    expect(await readFile(path.join(dir, 'node_modules', '.cache', 'ai-vcr', record!), 'utf8')).toBe(before);
   }, 90_000);
 
   it('has --help with an example for every command, and exits 2 on bad usage', async () => {
