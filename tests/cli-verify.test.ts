@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { credentialIn } from '../src/redact.js';
 import { createStore } from '../src/store.js';
 import { cli, json, projectWithFixtures, wholeRunUsed } from './support/cli.js';
 import { fixtureFiles } from './support/fixtures.js';
@@ -92,5 +93,16 @@ describe('ai-vcr verify', () => {
     expect(tty.stdout).toContain('ai-vcr verify: 613 recordings in recordings, no problems');
     const piped = await cli(['verify'], { cwd: root });
     expect(piped.stderr).not.toContain('reading recordings');
+  });
+
+  it('knows credentials by their shape, and leaves words of answers alone', () => {
+    expect(credentialIn(`key: sk-proj-${'Ab3'.repeat(8)}`)).toBe('an sk- API key');
+    expect(credentialIn(`sk-ant-api03-${'x9'.repeat(20)}`)).toBe('an sk- API key');
+    expect(credentialIn(`AIza${'B'.repeat(35)}`)).toBe('a Google API key');
+    expect(credentialIn(`ghp_${'a1'.repeat(18)}`)).toBe('a GitHub token');
+    expect(credentialIn('Authorization: Bearer abc123def456')).toBe('a bearer token');
+    for (const prose of ['a risk-free-and-well-tested-approach', 'task-1234567890abcdefghijklmno', 'Bearer authentication schemes', 'Bearer <redacted>', 'sk-learn-is-a-python-library-for-ml']) {
+      expect(credentialIn(prose), prose).toBeUndefined();
+    }
   });
 });
