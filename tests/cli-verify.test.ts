@@ -95,6 +95,15 @@ describe('ai-vcr verify', () => {
     expect(piped.stderr).not.toContain('reading recordings');
   });
 
+  it('shows progress in a log (not a terminal) as a line per 5000 files', async () => {
+    const { root, dir } = await projectWithFixtures();
+    await mkdir(path.join(dir, 'many'));
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => writeFile(path.join(dir, 'many', `${i}.json`), '{}')));
+    const ran = await cli(['verify'], { cwd: root });
+    expect(ran.stderr.split('\n').filter((line) => line.includes('recordings 5000/'))).toEqual(['reading recordings 5000/5013', 'checking recordings 5000/5013']);
+    expect(ran.stdout.trimEnd().split('\n').at(-1)).toBe('ai-vcr verify: 5013 recordings in recordings, 5000 problems');
+  }, 30_000);
+
   it('knows credentials by their shape, and leaves words of answers alone', () => {
     expect(credentialIn(`key: sk-proj-${'Ab3'.repeat(8)}`)).toBe('an sk- API key');
     expect(credentialIn(`sk-ant-api03-${'x9'.repeat(20)}`)).toBe('an sk- API key');
