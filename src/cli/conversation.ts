@@ -21,7 +21,7 @@ export interface ReadOptions {
   fold: number;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 export function read(recording: Recording, options: ReadOptions): Reading {
   const { request, response } = recording;
@@ -113,19 +113,19 @@ function toolCall(call: Json | undefined): string {
   return `${String(call?.name ?? '?')}(${typeof call?.arguments === 'string' ? call.arguments : JSON.stringify(call?.arguments ?? '')})`;
 }
 
-interface Assembled {
+export interface Assembled {
   text: string;
   reasoning: string;
   calls: Map<number, { name: string; arguments: string }>;
   finish?: string;
 }
 
-/** Chat completions and completions: one answer per choice, assembled from the deltas of a stream. */
-function choicesAnswer(datas: Json[], streamed: boolean, reading: Reading, fold: (text: string) => string): void {
+/** Chat completions and completions: each choice's answer, put together from a stream's deltas; and the usage. */
+export function assembleChoices(datas: Json[], streamed: boolean): { choices: Map<number, Assembled>; usage?: Json } {
   const choices = new Map<number, Assembled>();
-  let usage: unknown;
+  let usage: Json | undefined;
   for (const data of datas) {
-    if (data.usage) usage = data.usage;
+    if (data.usage) usage = data.usage as Json;
     for (const choice of asList(data.choices) as Json[]) {
       const index = typeof choice.index === 'number' ? choice.index : 0;
       const assembled: Assembled = choices.get(index) ?? { text: '', reasoning: '', calls: new Map() };
@@ -147,6 +147,11 @@ function choicesAnswer(datas: Json[], streamed: boolean, reading: Reading, fold:
       if (typeof choice.finish_reason === 'string') assembled.finish = choice.finish_reason;
     }
   }
+  return { choices, usage };
+}
+
+function choicesAnswer(datas: Json[], streamed: boolean, reading: Reading, fold: (text: string) => string): void {
+  const { choices, usage } = assembleChoices(datas, streamed);
   const many = choices.size > 1;
   for (const [index, assembled] of [...choices].sort(([a], [b]) => a - b)) {
     const who = many ? `choice ${index}` : 'assistant';
@@ -155,14 +160,18 @@ function choicesAnswer(datas: Json[], streamed: boolean, reading: Reading, fold:
     for (const call of assembled.calls.values()) reading.answer.push(`${who} calls ${fold(`${call.name}(${call.arguments})`)}`);
     if (assembled.finish) reading.facts.push(`finish ${many ? `${index}: ` : ''}${assembled.finish}`);
   }
-  if (usage) reading.facts.push(usageText(usage as Json));
+  if (usage) reading.facts.push(usageText(usage));
 }
 
 /** The Responses API: the final response object when there is one, else the stream's text deltas. */
+/** A Responses API answer as one response object: the stream's last one (completed, incomplete or failed), or the body. */
+export function finalResponse(datas: Json[], streamed: boolean): Json | undefined {
+  if (!streamed) return datas[0];
+  return datas.findLast((data) => data.type === 'response.completed' || data.type === 'response.incomplete' || data.type === 'response.failed')?.response as Json | undefined;
+}
+
 function responsesAnswer(objects: SdkObject[], streamed: boolean, reading: Reading, fold: (text: string) => string): void {
-  const final = streamed
-    ? (objects.map((object) => object.__data__).findLast((data) => data.type === 'response.completed' || data.type === 'response.incomplete' || data.type === 'response.failed')?.response as Json | undefined)
-    : objects[0]?.__data__;
+  const final = finalResponse(objects.map((object) => object.__data__), streamed);
   if (!final) {
     const deltas = objects.map((object) => object.__data__).filter((data) => data.type === 'response.output_text.delta');
     reading.answer.push(`assistant: ${fold(deltas.map((data) => String(data.delta ?? '')).join(''))}`);
@@ -220,7 +229,7 @@ export function folded(text: string, limit: number): string {
   return `${keep}… (${text.length - limit} more characters; --full shows all)`;
 }
 
-function asList(value: unknown): unknown[] {
+export function asList(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
 }

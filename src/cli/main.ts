@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SCOPES } from '../options.js';
+import { driftCommand } from './drift.js';
 import { importCommand } from './import.js';
 import { CliError, painter, type ExitCode, type Io } from './io.js';
 import { listCommand } from './list.js';
@@ -24,7 +25,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
   };
   const program = new Command('ai-vcr')
-    .description('Look after the recordings ai-vcr replays: list, read, check, prune and import them.')
+    .description('Look after the recordings ai-vcr replays: list, read, check, prune and import them, and check them against the live API.')
     .addOption(new Option('--scope <scope>', 'the scope the recorder uses (see its `scope` option): test ids are part of keys with `test`').choices(SCOPES).default('request'))
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   verifyCommand(program, run, io);
   pruneCommand(program, run, io);
   importCommand(program, run, io);
+  driftCommand(program, run, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
