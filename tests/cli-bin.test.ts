@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { copyFile, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
 import { FIXTURES, tempDir } from './support/fixtures.js';
-import { ASK, NO_NETWORK, project, ROOT, sh, SUITES } from './support/project.js';
+import { ASK, NO_NETWORK, project, sh, SUITES } from './support/project.js';
 import { startUpstream } from './support/upstream.js';
 
 const CONFIG = `
@@ -21,19 +20,13 @@ export default defineConfig({
 });
 `;
 
-const MSW_MAJOR = Number((JSON.parse(readFileSync(path.join(ROOT, 'node_modules', 'msw', 'package.json'), 'utf8')) as { version: string }).version.split('.')[0]);
-
-// As in jest-runner.test.ts: babel-jest turns msw's ESM-only dependencies into CommonJS.
+// As in jest-runner.test.ts: the preset, as users set it up; no-network.ts is TypeScript, which the preset leaves to the suite.
 const JEST_CONFIG = `
 module.exports = {
-  testEnvironment: 'node',
+  preset: 'ai-vcr',
   setupFiles: [${JSON.stringify(NO_NETWORK)}],
-  setupFilesAfterEnv: ['ai-vcr/jest'],
   reporters: ['default', ['ai-vcr/jest/reporter', { dir: 'recordings' }]],
-  transform: {
-    '^.+\\\\.[cm]?[jt]s$': ['babel-jest', { presets: [['@babel/preset-env', { targets: { node: 'current' } }], '@babel/preset-typescript'] }],
-  },
-  transformIgnorePatterns: ['/node_modules/(?!(until-async|rettime|@open-draft/deferred-promise)/)'],
+  transform: { '^.+\\\\.ts$': ['babel-jest', { presets: [['@babel/preset-env', { targets: { node: 'current' } }], '@babel/preset-typescript'] }] },
 };
 `;
 
@@ -68,9 +61,7 @@ describe('the ai-vcr command', () => {
     expect(verified.code).toBe(0);
   }, 90_000);
 
-  // ai-vcr/jest does not load under msw 3 yet ("Must use import to load ES Module: .../msw/lib/node/index.js",
-  // shared NOTES.md; jest-runner.test.ts fails the same way there): remove this once it does.
-  it.skipIf(MSW_MAJOR >= 3)('learns the last whole run from the jest reporter too, and not from a run with a failed test', async () => {
+  it('learns the last whole run from the jest reporter too, and not from a run with a failed test', async () => {
     const upstream = await startUpstream();
     const dir = await project({ 'jest.config.cjs': JEST_CONFIG, 'tests/ask.js': ASK, 'tests/chat.test.js': SUITES['tests/chat.test.js'] });
     await symlink(path.join('..', 'ai-vcr', 'dist', 'cli', 'index.js'), path.join(dir, 'node_modules', '.bin', 'ai-vcr'));
