@@ -37,6 +37,9 @@ describe('the ai-vcr command', () => {
     // As npm links a dependency's bin on install.
     await symlink(path.join('..', 'ai-vcr', 'dist', 'cli', 'index.js'), path.join(dir, 'node_modules', '.bin', 'ai-vcr'));
     expect((await sh(dir, 'ai-vcr --help')).output).toContain('Usage: ai-vcr [options] [command]');
+    // Piped into a reader that stops early (head, a pager that quits): no stack trace of a broken pipe.
+    const piped = await sh(dir, 'ai-vcr --help | true; ai-vcr --help 2>&1 | true');
+    expect(piped.output).not.toContain('EPIPE');
 
     // A filtered run (-t) records, but is no whole run: prune has nothing to go on.
     const recorded = await sh(dir, 'vitest run -t chat', { AI_VCR_MODE: 'record', UPSTREAM_URL: upstream.baseURL });
