@@ -9,6 +9,8 @@ export default defineConfig({
     'jest/reporter': 'src/jest/reporter.ts',
     'jest/environment': 'src/jest/environment.ts',
     'jest/babel-plugin': 'src/jest/babel-plugin.ts',
+    // The command line (package.json "bin"); its source starts with the #!/usr/bin/env node line.
+    'cli/index': 'src/cli/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -235,3 +235,27 @@ function occurrences(text: string, secrets: string[]): [number, number][] {
   }
   return merged;
 }
+
+/**
+ * Credentials that a recording must never hold, recognized by their shape, for `ai-vcr verify`
+ * to find what scrubbing could not know of: a key pasted into a prompt, a file written by hand or
+ * by another recorder. The shapes are the published prefixes of common providers' keys, and a
+ * bearer token; each needs enough characters after its prefix that words of an answer do not match.
+ */
+const CREDENTIAL_SHAPES: { name: string; pattern: RegExp }[] = [
+  // OpenAI (sk-, sk-proj-), Anthropic (sk-ant-), OpenRouter, DeepSeek: a digit somewhere, as keys have and words do not.
+  { name: 'an sk- API key', pattern: /\bsk-(?=[\w-]*\d)[\w-]{20,}/ },
+  { name: 'a Google API key', pattern: /\bAIza[\w-]{35}/ },
+  { name: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_\w{60,})/ },
+  { name: 'a Hugging Face token', pattern: /\bhf_[A-Za-z0-9]{30,}/ },
+  { name: 'a Groq API key', pattern: /\bgsk_[A-Za-z0-9]{40,}/ },
+  { name: 'an AWS access key id', pattern: /\bAKIA[0-9A-Z]{16}\b/ },
+  { name: 'a Slack token', pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}/ },
+  // A digit too, so that prose ("Bearer authentication") is not taken for a token.
+  { name: 'a bearer token', pattern: new RegExp(`\\bBearer\\s+(?=[\\w.~+/-]*\\d)[\\w.~+/-]{${MIN_SECRET_LENGTH},}`, 'i') },
+];
+
+/** What kind of credential a text holds, by its shape (see CREDENTIAL_SHAPES), if it holds one. */
+export function credentialIn(text: string): string | undefined {
+  return CREDENTIAL_SHAPES.find(({ pattern }) => pattern.test(text))?.name;
+}

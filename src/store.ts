@@ -29,7 +29,7 @@ export interface DirectoryIndex {
   invalid: { file: string; problem: string }[];
 }
 
-type Loaded = { ok: true; recording: Recording } | { ok: false; problem: string };
+export type Loaded = { ok: true; recording: Recording } | { ok: false; problem: string };
 
 /**
  * Every recording file under a directory, sub-directories included, sorted; none if it does not
@@ -215,7 +215,8 @@ function sameExceptTiming(a: Recording, b: Recording): boolean {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-async function readRecording(file: string): Promise<Loaded> {
+/** A recording file read and checked as replay reads it; a file that cannot be read at all throws. */
+export async function readRecording(file: string): Promise<Loaded> {
   const bytes = await readFile(file);
   let text: string;
   try {

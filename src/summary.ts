@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { saveWholeRun } from './last-run.js';
 import { recordCommand } from './miss.js';
 import { recordingFiles } from './store.js';
 import type { ResolvedOptions } from './options.js';
@@ -49,6 +50,7 @@ export async function formatSummary(log: RunLog, { options, wholeSuite, cwd, sui
   const byFailure = [...notRecorded.filter((event) => event.why === 'failure'), ...notRecorded.filter((event) => event.why !== 'failure')];
   listed(lines, 'not recorded', byFailure, (event) => `${describe(event)}: ${event.message ?? 'no reason given'}`);
   if (wholeSuite && options.mode !== 'live') {
+    await saveWholeRun(options.dir, log.events);
     for (const file of await unusedRecordings(log, options.dir)) lines.push(`  unused ${shown(file, cwd)}`);
   }
   if (log.unreadable > 0) lines.push(`  (${log.unreadable} event lines from workers could not be read)`);
