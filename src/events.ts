@@ -26,6 +26,8 @@ export const RecorderEventSchema = z.object({
   endpoint: z.string(),
   model: z.string().optional(),
   key: z.string(),
+  /** With the sequence option: which of its test's identical requests this call was, from 2 on. */
+  call: z.number().int().optional(),
   /** The recording served, written or found broken. */
   file: z.string().optional(),
   /** For a model list merged from several recordings: all of them, so none looks unused. */

@@ -6,7 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, beforeEach, inject, type ProvidedContext, type TestContext } from 'vitest';
 import type { TestInfo } from '../events.js';
-import { resolveOptions, type RecorderOptions } from '../options.js';
+import { resolveOptions, type RunnerOptions } from '../options.js';
 import { parseRun, runLogWriter } from '../run.js';
 import { startRecorder } from '../server.js';
 import { shellQuote, testInfo, useSuiteCommand } from '../test-info.js';
@@ -14,7 +14,7 @@ import { shellQuote, testInfo, useSuiteCommand } from '../test-info.js';
 declare module 'vitest' {
   interface ProvidedContext {
     /** ai-vcr's options, set with `test.provide` in the vitest config. */
-    aiVcr?: RecorderOptions;
+    aiVcr?: RunnerOptions;
     /** Set by ai-vcr/vitest/global-setup: the run, with the options resolved once for every worker. */
     aiVcrRun?: unknown;
   }
