@@ -8,6 +8,7 @@ import { resolveOptions, type RecorderOptions } from '../src/options.js';
 import { startRecorder } from '../src/server.js';
 import { formatSummary } from '../src/summary.js';
 import { tempDir } from './support/fixtures.js';
+import { ASK, NO_NETWORK, project, sh, summaryOf } from './support/project.js';
 import { closeRecorders, recorder } from './support/recorder.js';
 import { startUpstream, type Upstream } from './support/upstream.js';
 
@@ -97,6 +98,26 @@ describe('normalize: a prompt with a timestamp in it', () => {
     expect(replayed.choices[0]!.message.content).toBe('hi');
     expect((await recordingsIn(dir))[0]!.recording.request.body.user).toBe('run-1');
   });
+
+  it('fails a call, as a miss that says so, when a function rule throws; a recording it throws on is reported broken', async () => {
+    const dir = await tempDir();
+    await run({ dir, mode: 'record' }, () => ask('hi'));
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const throwing = (body: unknown) => {
+      if ((body as { model?: string }).model === 'gpt-test') throw new Error('no model expected');
+      return body;
+    };
+    const events: RecorderEvent[] = [];
+    const vcr = startRecorder(resolveOptions({ dir, mode: 'replay', normalize: [throwing] }, {}, 'code'), { onEvent: (event) => events.push(event) });
+    try {
+      await expect(ask('hi')).rejects.toThrow(/POST \/v1\/chat\/completions could not be keyed: the normalize function threw: no model expected\. Fix the function in the normalize option/);
+      await expect(ask('hi', 'echo')).rejects.toThrow(/skipped: {2}\S+\.json is not a valid recording: the normalize function threw: no model expected/);
+    } finally {
+      await vcr.close();
+    }
+    expect(events.map(({ type }) => type)).toEqual(['missed', 'missed']);
+    expect(errors).toHaveBeenCalled();
+  });
 });
 
 describe('sequence: identical requests in order', () => {
@@ -155,4 +176,40 @@ describe('sequence: identical requests in order', () => {
     const summary = await formatSummary({ events: [...events, missed], filesDone: new Set(), unreadable: 0 }, { options: resolveOptions({ dir }, {}), wholeSuite: false, cwd: dir });
     expect(summary).toContain('missed POST /v1/chat/completions (model "echo") (3rd call) in a.test.ts > second');
   });
+});
+
+describe('from a vitest config: the rules and the sequence reach every worker as JSON', () => {
+  it('replays a timestamped loop in order on a later run', async () => {
+    const dir = await project({
+      'vitest.config.js': `
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.js'],
+    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'ai-vcr/vitest'],
+    globalSetup: ['ai-vcr/vitest/global-setup'],
+    provide: { aiVcr: { dir: 'recordings', normalize: ['iso-timestamps'], sequence: true } },
+  },
+});
+`,
+      'tests/ask.js': ASK,
+      'tests/loop.test.js': `
+import { expect, test } from 'vitest';
+import { ask } from './ask.js';
+
+test('polls twice', async () => {
+  expect(await ask('status at ' + new Date().toISOString())).toMatch(/^echo 1: status at /);
+  expect(await ask('status at ' + new Date().toISOString())).toMatch(/^echo 2: status at /);
+});
+`,
+    });
+    const recorded = await sh(dir, 'vitest run', { AI_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
+    expect(recorded.code, recorded.output).toBe(0);
+    expect(summaryOf(recorded.output)[0]).toMatch(/^ai-vcr: 0 replayed, 2 recorded, 0 missed/);
+    const replayed = await sh(dir, 'vitest run', { UPSTREAM_URL: upstream.baseURL });
+    expect(replayed.code, replayed.output).toBe(0);
+    expect(summaryOf(replayed.output)[0]).toMatch(/^ai-vcr: 2 replayed, 0 recorded, 0 missed/);
+    expect(upstream.requests).toHaveLength(2);
+  }, 60_000);
 });
