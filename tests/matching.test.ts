@@ -178,8 +178,33 @@ describe('sequence: identical requests in order', () => {
   });
 });
 
-describe('from a vitest config: the rules and the sequence reach every worker as JSON', () => {
-  it('replays a timestamped loop in order on a later run', async () => {
+const LOOP_TEST = `
+import { ask } from './ask.js';
+
+test('polls twice', async () => {
+  expect(await ask('status at ' + new Date().toISOString())).toMatch(/^echo 1: status at /);
+  expect(await ask('status at ' + new Date().toISOString())).toMatch(/^echo 2: status at /);
+});
+
+// Counted per test: this test's first call is the first recording again.
+test('polls once', async () => {
+  expect(await ask('status at ' + new Date().toISOString())).toMatch(/^echo 1: status at /);
+});
+`;
+
+describe('from runner options: the rules and the sequence reach every worker as JSON', () => {
+  async function recordThenReplay(dir: string, command: string) {
+    const recorded = await sh(dir, command, { AI_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
+    expect(recorded.code, recorded.output).toBe(0);
+    expect(summaryOf(recorded.output)[0]).toMatch(/^ai-vcr: 1 replayed, 2 recorded, 0 missed/);
+    // Later, so every timestamp differs from the recorded ones.
+    const replayed = await sh(dir, command, { UPSTREAM_URL: upstream.baseURL });
+    expect(replayed.code, replayed.output).toBe(0);
+    expect(summaryOf(replayed.output)[0]).toMatch(/^ai-vcr: 3 replayed, 0 recorded, 0 missed/);
+    expect(upstream.requests).toHaveLength(2);
+  }
+
+  it('vitest provide: replays a timestamped loop in order on a later run', async () => {
     const dir = await project({
       'vitest.config.js': `
 import { defineConfig } from 'vitest/config';
@@ -187,6 +212,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.js'],
+    globals: true,
     setupFiles: [${JSON.stringify(NO_NETWORK)}, 'ai-vcr/vitest'],
     globalSetup: ['ai-vcr/vitest/global-setup'],
     provide: { aiVcr: { dir: 'recordings', normalize: ['iso-timestamps'], sequence: true } },
@@ -194,22 +220,24 @@ export default defineConfig({
 });
 `,
       'tests/ask.js': ASK,
-      'tests/loop.test.js': `
-import { expect, test } from 'vitest';
-import { ask } from './ask.js';
-
-test('polls twice', async () => {
-  expect(await ask('status at ' + new Date().toISOString())).toMatch(/^echo 1: status at /);
-  expect(await ask('status at ' + new Date().toISOString())).toMatch(/^echo 2: status at /);
-});
-`,
+      'tests/loop.test.js': LOOP_TEST,
     });
-    const recorded = await sh(dir, 'vitest run', { AI_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
-    expect(recorded.code, recorded.output).toBe(0);
-    expect(summaryOf(recorded.output)[0]).toMatch(/^ai-vcr: 0 replayed, 2 recorded, 0 missed/);
-    const replayed = await sh(dir, 'vitest run', { UPSTREAM_URL: upstream.baseURL });
-    expect(replayed.code, replayed.output).toBe(0);
-    expect(summaryOf(replayed.output)[0]).toMatch(/^ai-vcr: 2 replayed, 0 recorded, 0 missed/);
-    expect(upstream.requests).toHaveLength(2);
+    await recordThenReplay(dir, 'vitest run');
   }, 60_000);
+
+  it('jest reporter options: the same', async () => {
+    const dir = await project({
+      'jest.config.cjs': `
+module.exports = {
+  preset: 'ai-vcr',
+  setupFiles: [${JSON.stringify(NO_NETWORK)}],
+  reporters: ['default', ['ai-vcr/jest/reporter', { dir: 'recordings', normalize: ['iso-timestamps'], sequence: true }]],
+  transform: { '^.+\\\\.ts$': ['babel-jest', { presets: [['@babel/preset-env', { targets: { node: 'current' } }], '@babel/preset-typescript'] }] },
+};
+`,
+      'tests/ask.js': ASK,
+      'tests/loop.test.js': LOOP_TEST,
+    });
+    await recordThenReplay(dir, 'jest');
+  }, 90_000);
 });
