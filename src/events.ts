@@ -6,6 +6,11 @@ export const TestInfoSchema = z.object({
   id: z.string(),
   /** The command that runs just this test, used in "how to record it" messages. */
   command: z.string().optional(),
+  /**
+   * Which run of the test this is, when the runner runs it again (a retry, a repeat): the
+   * sequence option counts each run's calls from the first again. Not part of any key.
+   */
+  attempt: z.number().int().optional(),
 });
 
 export type TestInfo = z.infer<typeof TestInfoSchema>;

@@ -116,7 +116,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       return failure(422, 'normalize_failed', message);
     }
     if (options.sequence && endpoint !== MODELS_ENDPOINT) {
-      const counted = `${test?.id ?? ''}\n${requestKey(matched)}`;
+      const counted = `${test?.id ?? ''}\n${test?.attempt ?? ''}\n${requestKey(matched)}`;
       const call = (sent.get(counted) ?? 0) + 1;
       sent.set(counted, call);
       if (call > 1) keyed.call = matched.call = call;

@@ -192,6 +192,16 @@ test('polls once', async () => {
 });
 `;
 
+/** A test that fails its first run after its calls: its retry must get the same answers again. */
+const FLAKY_BODY = `
+  expect(await ask('again')).toBe('echo 1: again');
+  expect(await ask('again')).toBe('echo 2: again');
+  if (!globalThis.failedOnce) {
+    globalThis.failedOnce = true;
+    throw new Error('flaky, the first time');
+  }
+`;
+
 describe('from runner options: the rules and the sequence reach every worker as JSON', () => {
   async function recordThenReplay(dir: string, command: string) {
     const recorded = await sh(dir, command, { AI_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
@@ -239,5 +249,52 @@ module.exports = {
       'tests/loop.test.js': LOOP_TEST,
     });
     await recordThenReplay(dir, 'jest');
+  }, 90_000);
+
+  it('a retried test counts its calls from the first again (vitest retry, jest.retryTimes)', async () => {
+    const vitest = await project({
+      'vitest.config.js': `
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.js'],
+    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'ai-vcr/vitest'],
+    globalSetup: ['ai-vcr/vitest/global-setup'],
+    provide: { aiVcr: { dir: 'recordings', sequence: true } },
+  },
+});
+`,
+      'tests/ask.js': ASK,
+      'tests/flaky.test.js': `
+import { expect, test } from 'vitest';
+import { ask } from './ask.js';
+
+test('flaky', { retry: 1 }, async () => {${FLAKY_BODY}});
+`,
+    });
+    const jest = await project({
+      'jest.config.cjs': `
+module.exports = {
+  preset: 'ai-vcr',
+  setupFiles: [${JSON.stringify(NO_NETWORK)}],
+  reporters: ['default', ['ai-vcr/jest/reporter', { dir: 'recordings', sequence: true }]],
+  transform: { '^.+\\\\.ts$': ['babel-jest', { presets: [['@babel/preset-env', { targets: { node: 'current' } }], '@babel/preset-typescript'] }] },
+};
+`,
+      'tests/ask.js': ASK,
+      'tests/flaky.test.js': `
+import { ask } from './ask.js';
+
+jest.retryTimes(1);
+test('flaky', async () => {${FLAKY_BODY}});
+`,
+    });
+    for (const [dir, command] of [[vitest, 'vitest run'], [jest, 'jest']] as const) {
+      upstream.requests.length = 0;
+      const recorded = await sh(dir, command, { AI_VCR_MODE: 'record-if-missing', UPSTREAM_URL: upstream.baseURL });
+      expect(recorded.code, recorded.output).toBe(0);
+      expect(summaryOf(recorded.output)[0], command).toMatch(/^ai-vcr: 2 replayed, 2 recorded, 0 missed/);
+    }
   }, 90_000);
 });

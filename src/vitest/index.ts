@@ -37,10 +37,13 @@ const log = run && runLogWriter(run);
 // file's afterAll), so a test names requests only from its beforeEach to its afterEach.
 const tests = new AsyncLocalStorage<Task>();
 const running = new WeakSet<Task>();
+/** How many times each test has started: a retry or a repeat runs its beforeEach again. */
+const attempts = new WeakMap<Task, number>();
 let file: Task['file'] | undefined;
 beforeEach(({ task, onTestFinished }) => {
   file = task.file;
   running.add(task);
+  attempts.set(task, (attempts.get(task) ?? 0) + 1);
   onTestFinished(() => {
     running.delete(task);
   });
@@ -76,5 +79,5 @@ function infoOf(task: Task): TestInfo {
   // The file is a suite too, and its own `file`; its name is the path, not a suite name.
   for (let current: Task | Task['suite'] = task; current && current !== current.file; current = current.suite) names.unshift(current.name);
   const project = task.file.projectName ? ` --project ${shellQuote(task.file.projectName)}` : '';
-  return testInfo(task.file.name.replaceAll('\\', '/'), names, `npx vitest run${project}`);
+  return { ...testInfo(task.file.name.replaceAll('\\', '/'), names, `npx vitest run${project}`), attempt: attempts.get(task) };
 }
