@@ -4,12 +4,12 @@ import type { RecorderEvent, RecorderHooks } from './events.js';
 import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
 import { failure, invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
+import { createNormalizer } from './normalize.js';
 import type { ResolvedOptions } from './options.js';
 import { callUpstream, isSkipped, RECORDABLE_ERRORS, recordResponse, type Recorded, type UpstreamCall } from './record.js';
 import { redactUrl, scrub, secretsOf } from './redact.js';
 import { replay, replayModels } from './replay.js';
 import { createStore } from './store.js';
-import { createNormalizer } from './normalize.js';
 
 /** Answers one intercepted request, or returns undefined to leave it to the next handler. */
 export type Resolver = (request: Request) => Promise<Response | undefined>;
@@ -252,9 +252,13 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
 
   /** How many of the calls before this one were recorded, for a sequence that asks for more than there are. */
   async function recordedCallsOf(matched: KeyedRequest): Promise<number> {
-    let count = 0;
-    while (count + 1 < matched.call! && (await store.lookup(requestKey({ ...matched, call: count + 1 > 1 ? count + 1 : undefined }))).kind === 'hit') count++;
-    return count;
+    const asked = matched.call ?? 1;
+    for (let call = 1; call < asked; call++) {
+      // The first call is keyed without a position, as without the option.
+      const found = await store.lookup(requestKey({ ...matched, call: call > 1 ? call : undefined }));
+      if (found.kind !== 'hit') return call - 1;
+    }
+    return asked - 1;
   }
 
   function invalid(file: string, problem: string) {
