@@ -6,6 +6,11 @@ export const TestInfoSchema = z.object({
   id: z.string(),
   /** The command that runs just this test, used in "how to record it" messages. */
   command: z.string().optional(),
+  /**
+   * Which run of the test this is, when the runner runs it again (a retry, a repeat): the
+   * sequence option counts each run's calls from the first again. Not part of any key.
+   */
+  attempt: z.number().int().optional(),
 });
 
 export type TestInfo = z.infer<typeof TestInfoSchema>;
@@ -26,6 +31,8 @@ export const RecorderEventSchema = z.object({
   endpoint: z.string(),
   model: z.string().optional(),
   key: z.string(),
+  /** With the sequence option: which of its test's identical requests this call was, from 2 on. */
+  call: z.number().int().optional(),
   /** The recording served, written or found broken. */
   file: z.string().optional(),
   /** For a model list merged from several recordings: all of them, so none looks unused. */

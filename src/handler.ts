@@ -4,6 +4,7 @@ import type { RecorderEvent, RecorderHooks } from './events.js';
 import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
 import { failure, invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
+import { createNormalizer } from './normalize.js';
 import type { ResolvedOptions } from './options.js';
 import { callUpstream, isSkipped, RECORDABLE_ERRORS, recordResponse, type Recorded, type UpstreamCall } from './record.js';
 import { redactUrl, scrub, secretsOf } from './redact.js';
@@ -53,7 +54,10 @@ export interface ResolverHandle {
  * Anything else falls through to the next handler, or to the network, untouched.
  */
 export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = {}): ResolverHandle {
-  const store = createStore(options.dir, options.scope);
+  const normalizeBody = createNormalizer(options.normalize);
+  const store = createStore(options.dir, options.scope, normalizeBody);
+  /** With the sequence option: how many times each test (or, outside tests, this recorder) has sent each request. */
+  const sent = new Map<string, number>();
   /**
    * record-if-missing: the request that holds a key, from its lookup until its recording is
    * written. Identical requests wait for it, then replay what it recorded, so a key goes
@@ -99,11 +103,27 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     const test = hooks.currentTest?.();
     // Read from a clone: bypass() needs the original body intact to call the upstream.
     const body = parseBody(options.mode === 'replay' ? await request.text() : await request.clone().text());
+    // `keyed` is the request as sent, which is what a recording keeps; `matched`, with the
+    // normalize rules applied, is what the key is computed from.
     const keyed: KeyedRequest = { method: request.method, endpoint, body };
     if (options.scope === 'test') keyed.test = test?.id ?? null;
-    const key = requestKey(keyed);
+    let matched: KeyedRequest;
+    try {
+      matched = { ...keyed, body: normalizeBody(body) };
+    } catch (error) {
+      const message = `ai-vcr: ${keyed.method} ${endpoint} could not be keyed: ${(error as Error).message}. Fix the function in the normalize option.`;
+      report({ type: 'missed', method: keyed.method, endpoint, model: modelOf(body), key: '', test, message });
+      return failure(422, 'normalize_failed', message);
+    }
+    if (options.sequence && endpoint !== MODELS_ENDPOINT) {
+      const counted = `${test?.id ?? ''}\n${test?.attempt ?? ''}\n${requestKey(matched)}`;
+      const call = (sent.get(counted) ?? 0) + 1;
+      sent.set(counted, call);
+      if (call > 1) keyed.call = matched.call = call;
+    }
+    const key = requestKey(matched);
     const event = (type: RecorderEvent['type'], extra: Partial<RecorderEvent> = {}) =>
-      report({ type, method: keyed.method, endpoint, model: modelOf(body), key, test, ...extra });
+      report({ type, method: keyed.method, endpoint, model: modelOf(body), key, test, ...(keyed.call ? { call: keyed.call } : {}), ...extra });
 
     if (options.mode === 'live') {
       event('passed-through');
@@ -120,7 +140,8 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
           return response;
         }
         if (options.mode === 'replay') {
-          const message = missMessage({ request: keyed, key, options, index: await store.index(), test });
+          const recordedCalls = matched.call ? await recordedCallsOf(matched) : undefined;
+          const message = missMessage({ request: matched, key, options, index: await store.index(), test, recordedCalls });
           event('missed', { message });
           return failure(404, 'recording_not_found', message);
         }
@@ -227,6 +248,17 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     }
     if (found.kind === 'invalid') return invalid(found.file, found.problem);
     return undefined;
+  }
+
+  /** How many of the calls before this one were recorded, for a sequence that asks for more than there are. */
+  async function recordedCallsOf(matched: KeyedRequest): Promise<number> {
+    const asked = matched.call ?? 1;
+    for (let call = 1; call < asked; call++) {
+      // The first call is keyed without a position, as without the option.
+      const found = await store.lookup(requestKey({ ...matched, call: call > 1 ? call : undefined }));
+      if (found.kind !== 'hit') return call - 1;
+    }
+    return asked - 1;
   }
 
   function invalid(file: string, problem: string) {

@@ -9,6 +9,11 @@ export interface KeyedRequest {
   body: unknown;
   /** With `scope: 'test'`, the test the request belongs to, so each test has its own recordings. */
   test?: string | null;
+  /**
+   * With `sequence: true`, which of a test's identical requests this is, from 2 on. Left out for
+   * the first, so a first call keeps the key (and the file name) it has without the option.
+   */
+  call?: number;
 }
 
 /**
@@ -17,9 +22,9 @@ export interface KeyedRequest {
  * (openai v4 pretty-prints, v6 does not) vary across machines and SDK versions.
  */
 export function requestKey(request: KeyedRequest): string {
-  const { method, endpoint, body, test } = request;
-  // `test` is left out when undefined, so content-addressed keys do not depend on it.
-  const canonical = stableStringify({ method, endpoint, body, test });
+  const { method, endpoint, body, test, call } = request;
+  // `test` and `call` are left out when undefined, so content-addressed keys do not depend on them.
+  const canonical = stableStringify({ method, endpoint, body, test, call });
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -23,17 +23,31 @@ export interface MissContext {
   options: ResolvedOptions;
   index: DirectoryIndex;
   test?: TestInfo | undefined;
+  /** For the n-th call of a sequence (n from 2): how many of the calls before it were recorded. */
+  recordedCalls?: number | undefined;
 }
 
-/** Why a request has no recording, the recording nearest to it, and the command that records it. */
-export function missMessage({ request, key, options, index, test }: MissContext): string {
+/**
+ * Why a request has no recording, the recording nearest to it, and the command that records it.
+ * `request` is the request as keyed (normalize rules applied), so the differences shown are the
+ * ones left after the rules: what a rule changed never shows as a difference.
+ */
+export function missMessage({ request, key, options, index, test, recordedCalls }: MissContext): string {
   const model = modelOf(request.body);
-  const lines = [
-    `ai-vcr: no recording for ${request.method} ${request.endpoint}${model ? ` (model "${model}")` : ''} in ${options.mode} mode.`,
+  const call = request.call ? `the ${ordinal(request.call)} call of ` : '';
+  const lines = [`ai-vcr: no recording for ${call}${request.method} ${request.endpoint}${model ? ` (model "${model}")` : ''} in ${options.mode} mode.`];
+  // More calls than were recorded: the request itself matches, so that is what needs saying.
+  if (request.call && recordedCalls !== undefined && recordedCalls > 0) {
+    const where = test ? 'this test' : 'this recorder';
+    lines[0] = `ai-vcr: ${where} sent ${request.method} ${request.endpoint}${model ? ` (model "${model}")` : ''} a ${ordinal(request.call)} time, but only ${recordedCalls} ${recordedCalls === 1 ? 'call was' : 'calls were'} recorded (sequence option, ${options.mode} mode).`;
+  }
+  lines.push(
     ...(test ? [`  test:     ${test.id}`] : []),
+    ...(request.call ? [`  call:     ${ordinal(request.call)} identical request${test ? ' of this test' : ''} (sequence option)`] : []),
+    ...(options.normalize.length > 0 ? [`  matched:  after the normalize option's ${options.normalize.length} ${options.normalize.length === 1 ? 'rule' : 'rules'}; differences below are what the rules left`] : []),
     `  key:      ${key}`,
     `  searched: ${options.dir} (${index.byKey.size + index.models.length} recordings)`,
-  ];
+  );
   const nearest = nearestRecording(request, index);
   if (nearest) {
     lines.push(`  nearest:  ${path.relative(options.dir, nearest.file)}, which differs at:`);
@@ -100,6 +114,13 @@ function causeOf(error: unknown): string {
 export function recordCommand(options: ResolvedOptions, test = suiteCommand()): string {
   const dir = options.fromEnv.dir ? ` AI_VCR_DIR=${options.dir}` : '';
   return `AI_VCR_MODE=record-if-missing${dir} ${test}`;
+}
+
+/** 1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, ... 21st. */
+export function ordinal(n: number): string {
+  const teen = Math.floor(n / 10) % 10 === 1;
+  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
 }
 
 const MAX_DIFFERENCES = 5;

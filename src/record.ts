@@ -262,6 +262,7 @@ function build(context: RecordContext, response: Recording['response']): Recordi
   const { request, keyed, testId } = context;
   const recording: Recording = {
     test_id: testId,
+    ...(keyed.call ? { call: keyed.call } : {}),
     request: {
       method: keyed.method,
       url: redactUrl(request.url),

@@ -46,6 +46,8 @@ const RecordedResponse = z.looseObject({
 export const RecordingSchema = z
   .looseObject({
     test_id: z.string().nullish(),
+    /** ai-vcr's addition, with the sequence option: this answers the n-th identical request (2 on) of its test. */
+    call: z.number().int().positive().optional(),
     request: RecordedRequest,
     response: RecordedResponse,
     id_normalization_mapping: z.record(z.string(), z.unknown()).optional(),

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { z } from 'zod/v4';
 import { RecorderEventSchema, type RecorderEvent } from './events.js';
-import { ResolvedOptionsSchema, type ResolvedOptions } from './options.js';
+import { ResolvedOptionsSchema, type JsonResolvedOptions } from './options.js';
 
 /**
  * One test run as a runner's main process hands it to its workers: the options, resolved
@@ -28,7 +28,7 @@ export type Run = z.infer<typeof RunSchema>;
  * A new run. Its directory is made by the first worker that writes to it, so a run that ends
  * before any test (no test files found, a config error) leaves nothing behind.
  */
-export function createRun(options: ResolvedOptions, rootDir: string): Run {
+export function createRun(options: JsonResolvedOptions, rootDir: string): Run {
   return { options, log: path.join(tmpdir(), `ai-vcr-run-${randomUUID()}`), rootDir };
 }
 

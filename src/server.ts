@@ -42,7 +42,7 @@ const globals = globalThis as typeof globalThis & { [SHARED]?: Shared };
  * the latest call's options apply.
  */
 export function setupRecorder(options?: RecorderOptions): Recorder {
-  return startRecorder(resolveOptions(options));
+  return startRecorder(resolveOptions(options, process.env, 'code'));
 }
 
 /**
@@ -91,7 +91,7 @@ export type RecorderHandlers = HttpHandler[] & {
 
 /** MSW request handlers that serve LLM calls, for a test suite that runs its own `setupServer`. */
 export function recorderHandlers(options?: RecorderOptions): RecorderHandlers {
-  const resolved = resolveOptions(options);
+  const resolved = resolveOptions(options, process.env, 'code');
   const handle = createResolver(resolved);
   let reported = 0;
   return Object.assign(createHandlers(handle.resolve), {

@@ -20,6 +20,7 @@ export type ModelsLookup =
 /** A recording the directory holds, as seen by the index (for matching and for explaining misses). */
 export interface IndexedRecording {
   file: string;
+  /** The stored request as it is keyed: with the normalize rules applied. */
   request: KeyedRequest;
 }
 
@@ -79,7 +80,7 @@ async function fileInTheWay(dir: string): Promise<string | undefined> {
  * own hash, which a JS request cannot reproduce) are found through an index of the
  * requests stored inside them, built once, on the first request the names cannot answer.
  */
-export function createStore(dir: string, scope: Scope) {
+export function createStore(dir: string, scope: Scope, normalizeBody: (body: unknown) => unknown = (body) => body) {
   const loaded = new Map<string, Recording>();
   let index: Promise<DirectoryIndex> | undefined;
 
@@ -105,9 +106,18 @@ export function createStore(dir: string, scope: Scope) {
         built.invalid.push({ file, problem: result.problem });
         continue;
       }
-      const request = keyedRequestOf(result.recording, scope);
-      if (!request) {
+      const stored = keyedRequestOf(result.recording, scope);
+      if (!stored) {
         built.invalid.push({ file, problem: `request.endpoint: "${result.recording.request.endpoint}" is not an endpoint ai-vcr serves` });
+        continue;
+      }
+      // Keyed as a live request is, rules included: a file named by the key its request had
+      // before a rule was added is found by the key the rule gives it now.
+      let request: KeyedRequest;
+      try {
+        request = { ...stored, body: normalizeBody(stored.body) };
+      } catch (error) {
+        built.invalid.push({ file, problem: (error as Error).message });
         continue;
       }
       const entry = { file, request };
@@ -194,7 +204,8 @@ export function createStore(dir: string, scope: Scope) {
         }
       }
       loaded.set(file, unchanged ?? stored);
-      const request = keyedRequestOf(stored, scope);
+      const sent = keyedRequestOf(stored, scope);
+      const request = sent && { ...sent, body: normalizeBody(sent.body) };
       if (index && request) {
         const built = await index;
         if (request.endpoint === MODELS_ENDPOINT) {
@@ -253,5 +264,8 @@ export function keyedRequestOf(recording: Recording, scope: Scope): KeyedRequest
   const endpoint: Endpoint | undefined = endpointOf(recording.request.endpoint);
   if (!endpoint) return undefined;
   const body = recording.request.body ?? null;
-  return scope === 'test' ? { method: methodOf(endpoint), endpoint, body, test: recording.test_id ?? null } : { method: methodOf(endpoint), endpoint, body };
+  const request: KeyedRequest = { method: methodOf(endpoint), endpoint, body };
+  if (scope === 'test') request.test = recording.test_id ?? null;
+  if (recording.call && recording.call > 1) request.call = recording.call;
+  return request;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { saveWholeRun } from './last-run.js';
-import { recordCommand } from './miss.js';
+import { ordinal, recordCommand } from './miss.js';
 import { recordingFiles } from './store.js';
 import type { ResolvedOptions } from './options.js';
 import type { RecorderEvent } from './events.js';
@@ -72,7 +72,7 @@ function listed(lines: string[], kind: string, events: RecorderEvent[], what: (e
 }
 
 function describe(event: RecorderEvent): string {
-  return `${event.method} ${event.endpoint}${event.model ? ` (model "${event.model}")` : ''}`;
+  return `${event.method} ${event.endpoint}${event.model ? ` (model "${event.model}")` : ''}${event.call ? ` (${ordinal(event.call)} call)` : ''}`;
 }
 
 /** One line per test and request: a test that retries or loops would otherwise repeat it. */

@@ -42,7 +42,12 @@ it("checks a vitest config's provide.aiVcr against the options", async () => {
     'good.config.ts': config("{ mode: 'record-if-missing', dir: 'recordings' }"),
     'mode.config.ts': config("{ mode: 42, dir: 'recordings' }"),
     'unknown.config.ts': config('{ bogus: true }'),
+    'rules.config.ts': config("{ normalize: ['iso-timestamps', { ignore: 'messages[*].metadata' }, { replace: 'id-\\\\d+', with: '<id>' }, { round: 2 }], sequence: true }"),
+    // Functions do not survive the trip to workers as JSON: code options only.
+    'function.config.ts': config('{ normalize: [(body: unknown) => body] }'),
   });
+  expect(errors['rules.config.ts']).toEqual([]);
+  expect(errors['function.config.ts']!.join('\n')).toMatch(/is not assignable to type/);
   expect(errors['good.config.ts']).toEqual([]);
   expect(errors['mode.config.ts']!.join('\n')).toMatch(/Type 'number' is not assignable to type '"[a-z-"| ]+ \| undefined'/);
   expect(errors['unknown.config.ts']!.join('\n')).toMatch(/'bogus' does not exist/);

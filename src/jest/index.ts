@@ -53,6 +53,8 @@ interface CircusTest extends CircusBlock {
   type: 'test';
   concurrent?: boolean;
   fn?: CircusFn;
+  /** How many times jest has started the test: a retry (jest.retryTimes) starts it again. */
+  invocations?: number;
 }
 interface CircusHook {
   type: string;
@@ -119,9 +121,9 @@ function circusHandler(): CircusHandler {
   };
 }
 
-/** Marks a test as running (until its test_done), once. */
+/** Marks a test as running (until its test_done), once for each time jest runs it. */
 function starting(test: CircusTest): CircusTest {
-  if (!running.has(test)) running.set(test, testInfo(file, namesOf(test), 'npx jest --runTestsByPath'));
+  if (!running.has(test)) running.set(test, { ...testInfo(file, namesOf(test), 'npx jest --runTestsByPath'), attempt: test.invocations });
   return test;
 }
 

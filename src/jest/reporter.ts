@@ -7,7 +7,7 @@
  * globalSetup per project and a suite may already have its own.
  */
 import { mayFilter } from '../command-line.js';
-import { resolveOptions, type ResolvedOptions } from '../options.js';
+import { resolveOptions, type JsonResolvedOptions } from '../options.js';
 import { createRun, readRunLog, removeRun, type Run } from '../run.js';
 import { failuresMessage } from '../events.js';
 import { formatSummary } from '../summary.js';
@@ -38,7 +38,7 @@ export interface RunResults {
 
 export default class AiVcrReporter {
   readonly #config: JestGlobalConfig;
-  readonly #options: ResolvedOptions;
+  readonly #options: JsonResolvedOptions;
   #run: Run | undefined;
   #error: Error | undefined;
 

@@ -6,7 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, beforeEach, inject, type ProvidedContext, type TestContext } from 'vitest';
 import type { TestInfo } from '../events.js';
-import { resolveOptions, type RecorderOptions } from '../options.js';
+import { resolveOptions, type RunnerOptions } from '../options.js';
 import { parseRun, runLogWriter } from '../run.js';
 import { startRecorder } from '../server.js';
 import { shellQuote, testInfo, useSuiteCommand } from '../test-info.js';
@@ -14,7 +14,7 @@ import { shellQuote, testInfo, useSuiteCommand } from '../test-info.js';
 declare module 'vitest' {
   interface ProvidedContext {
     /** ai-vcr's options, set with `test.provide` in the vitest config. */
-    aiVcr?: RecorderOptions;
+    aiVcr?: RunnerOptions;
     /** Set by ai-vcr/vitest/global-setup: the run, with the options resolved once for every worker. */
     aiVcrRun?: unknown;
   }
@@ -37,10 +37,13 @@ const log = run && runLogWriter(run);
 // file's afterAll), so a test names requests only from its beforeEach to its afterEach.
 const tests = new AsyncLocalStorage<Task>();
 const running = new WeakSet<Task>();
+/** How many times each test has started: a retry or a repeat runs its beforeEach again. */
+const attempts = new WeakMap<Task, number>();
 let file: Task['file'] | undefined;
 beforeEach(({ task, onTestFinished }) => {
   file = task.file;
   running.add(task);
+  attempts.set(task, (attempts.get(task) ?? 0) + 1);
   onTestFinished(() => {
     running.delete(task);
   });
@@ -76,5 +79,5 @@ function infoOf(task: Task): TestInfo {
   // The file is a suite too, and its own `file`; its name is the path, not a suite name.
   for (let current: Task | Task['suite'] = task; current && current !== current.file; current = current.suite) names.unshift(current.name);
   const project = task.file.projectName ? ` --project ${shellQuote(task.file.projectName)}` : '';
-  return testInfo(task.file.name.replaceAll('\\', '/'), names, `npx vitest run${project}`);
+  return { ...testInfo(task.file.name.replaceAll('\\', '/'), names, `npx vitest run${project}`), attempt: attempts.get(task) };
 }
