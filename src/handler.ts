@@ -1,14 +1,15 @@
 import { http, passthrough, type HttpHandler } from 'msw';
-import { endpointOf, methodOf, MODELS_ENDPOINT, OPENAI_API, type Endpoint } from './endpoint.js';
+import type { Api } from './apis/api.js';
+import { apiAtHost, openai, recognise } from './apis/index.js';
 import type { RecorderEvent, RecorderHooks } from './events.js';
 import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
-import { failure, invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
+import { invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
 import { createNormalizer } from './normalize.js';
 import type { ResolvedOptions } from './options.js';
 import { callUpstream, isSkipped, RECORDABLE_ERRORS, recordResponse, type Recorded, type UpstreamCall } from './record.js';
-import { redactUrl, scrub, secretsOf } from './redact.js';
-import { replay, replayModels } from './replay.js';
+import { isHarmlessParam, redactUrl, scrub, secretsOf } from './redact.js';
+import { replay } from './replay.js';
 import { createStore } from './store.js';
 
 /** Answers one intercepted request, or returns undefined to leave it to the next handler. */
@@ -90,14 +91,24 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
 
   async function resolve(request: Request): Promise<Response | undefined> {
     const url = new URL(request.url);
-    const atLlmApi = options.baseUrls ? options.baseUrls.some((base) => isUnder(url, base)) : isUnder(url, OPENAI_API);
+    const hostApi = apiAtHost(url.hostname);
+    const atLlmApi = options.baseUrls ? options.baseUrls.some((base) => isUnder(url, base)) : hostApi !== undefined;
     if (options.baseUrls && !atLlmApi) return undefined;
-    const endpoint = endpointOf(url.pathname);
-    if (!endpoint || methodOf(endpoint) !== request.method) {
-      if (!atLlmApi || options.mode !== 'replay') return undefined;
-      const message = unservedMessage(request.method, redactUrl(request.url));
-      report({ type: 'refused', method: request.method, endpoint: url.pathname, key: '', test: hooks.currentTest?.(), message });
-      return failure(404, 'endpoint_not_recorded', message);
+    const recognised = recognise(url.pathname, request.headers);
+    const known = recognised && recognised.method === request.method ? recognised : undefined;
+    // Elsewhere only the endpoints an API module knows are LLM calls; at an LLM API, every call is.
+    if (!known && !atLlmApi) return undefined;
+    const api: Api = known?.api ?? hostApi ?? openai;
+    const endpoint = known?.endpoint ?? genericEndpoint(url);
+    const binary = binaryBody(request.headers.get('content-type'));
+    if (binary) {
+      const message = unservedMessage(request.method, redactUrl(request.url), binary);
+      if (options.mode === 'replay') {
+        report({ type: 'refused', method: request.method, endpoint: url.pathname, key: '', test: hooks.currentTest?.(), message });
+        return api.error(404, 'endpoint_not_recorded', message);
+      }
+      report({ type: options.mode === 'live' ? 'passed-through' : 'not-recorded', why: 'policy', method: request.method, endpoint: url.pathname, key: '', test: hooks.currentTest?.(), message });
+      return passthrough();
     }
     const startedAt = performance.now();
     const test = hooks.currentTest?.();
@@ -113,9 +124,10 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     } catch (error) {
       const message = `ai-vcr: ${keyed.method} ${endpoint} could not be keyed: ${(error as Error).message}. Fix the function in the normalize option.`;
       report({ type: 'missed', method: keyed.method, endpoint, model: modelOf(body), key: '', test, message });
-      return failure(422, 'normalize_failed', message);
+      return api.error(422, 'normalize_failed', message);
     }
-    if (options.sequence && endpoint !== MODELS_ENDPOINT) {
+    const list = known?.api.list?.endpoint === endpoint;
+    if (options.sequence && !list) {
       const counted = `${test?.id ?? ''}\n${test?.attempt ?? ''}\n${requestKey(matched)}`;
       const call = (sent.get(counted) ?? 0) + 1;
       sent.set(counted, call);
@@ -133,7 +145,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     let releasedByWrite = false;
     try {
       if (options.mode !== 'record') {
-        const served = await fromRecordings(request, endpoint, key);
+        const served = await fromRecordings(request, api, list, key);
         if (served) {
           const { type, response, ...detail } = served;
           event(type, detail);
@@ -143,7 +155,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
           const recordedCalls = matched.call ? await recordedCallsOf(matched) : undefined;
           const message = missMessage({ request: matched, key, options, index: await store.index(), test, recordedCalls });
           event('missed', { message });
-          return failure(404, 'recording_not_found', message);
+          return api.error(404, 'recording_not_found', message);
         }
       }
 
@@ -157,7 +169,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
 
       let recorded: Recorded;
       try {
-        recorded = await recordResponse(await call.response, { key, keyed, request, testId: test?.id ?? null, startedAt, recordErrors }, call);
+        recorded = await recordResponse(await call.response, { key, keyed, request, testId: test?.id ?? null, startedAt, recordErrors, api, generic: !known }, call);
       } catch (error) {
         end();
         // The grace period ran out with nobody left to see the failure; otherwise the caller sees it as its own.
@@ -233,20 +245,20 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   }
 
   /** A recorded answer (or a broken recording's error) for this request, if the directory has one. */
-  async function fromRecordings(request: Request, endpoint: Endpoint, key: string) {
-    if (endpoint === MODELS_ENDPOINT) {
+  async function fromRecordings(request: Request, api: Api, list: boolean, key: string) {
+    if (list && api.list) {
       const models = await store.models();
       if (models.kind === 'hit') {
-        return { type: 'replayed' as const, file: models.files[0], files: models.files, message: undefined, response: replayModels(models.data) };
+        return { type: 'replayed' as const, file: models.files[0], files: models.files, message: undefined, response: api.list.respond(models.data) };
       }
-      if (models.kind === 'invalid') return invalid(models.file, models.problem);
+      if (models.kind === 'invalid') return invalid(api, models.file, models.problem);
       return undefined;
     }
     const found = await store.lookup(key);
     if (found.kind === 'hit') {
-      return { type: 'replayed' as const, file: found.file, message: undefined, response: replay(found.recording, { delay: options.delay, signal: request.signal }) };
+      return { type: 'replayed' as const, file: found.file, message: undefined, response: replay(found.recording, { api, delay: options.delay, signal: request.signal }) };
     }
-    if (found.kind === 'invalid') return invalid(found.file, found.problem);
+    if (found.kind === 'invalid') return invalid(api, found.file, found.problem);
     return undefined;
   }
 
@@ -261,9 +273,9 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     return asked - 1;
   }
 
-  function invalid(file: string, problem: string) {
+  function invalid(api: Api, file: string, problem: string) {
     const message = invalidMessage(file, problem);
-    return { type: 'invalid' as const, file, message, response: failure(422, 'invalid_recording', message) };
+    return { type: 'invalid' as const, file, message, response: api.error(422, 'invalid_recording', message) };
   }
 
   return {
@@ -283,6 +295,24 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
 function isUnder(url: URL, base: string): boolean {
   const where = `${url.origin}${url.pathname}`;
   return where === base || where.startsWith(`${base}/`);
+}
+
+/**
+ * The endpoint of a call to an LLM API that no API module knows (a moderation, `/responses/{id}`,
+ * Gemini's `models.get`): its path and query, without parameters that may carry a credential.
+ */
+function genericEndpoint(url: URL): string {
+  const kept = [...url.searchParams].filter(([name]) => isHarmlessParam(name) && name !== 'alt' && name !== 'beta');
+  kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  return kept.length > 0 ? `${path}?${new URLSearchParams(kept)}` : path;
+}
+
+/** A request body ai-vcr cannot key or store (an audio upload, a file), by its content-type. */
+function binaryBody(contentType: string | null): string | undefined {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (!type) return undefined;
+  return type.startsWith('multipart/') || type === 'application/octet-stream' || /^(audio|image|video)\//.test(type) ? type : undefined;
 }
 
 /**

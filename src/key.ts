@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
-import type { Endpoint } from './endpoint.js';
 
 export interface KeyedRequest {
   method: string;
-  endpoint: Endpoint;
+  /** The canonical endpoint, as the request's API module gives it (`/v1/chat/completions`, `/v1/messages`). */
+  endpoint: string;
   /** The parsed JSON body, or null when the request has none. */
   body: unknown;
   /** With `scope: 'test'`, the test the request belongs to, so each test has its own recordings. */

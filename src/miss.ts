@@ -1,21 +1,9 @@
 import path from 'node:path';
-import { HttpResponse } from 'msw';
 import { modelOf, type KeyedRequest } from './key.js';
 import type { ResolvedOptions } from './options.js';
 import type { TestInfo } from './events.js';
 import type { DirectoryIndex } from './store.js';
 import { suiteCommand } from './test-info.js';
-
-/**
- * Responses for requests ai-vcr cannot serve. They are 4xx statuses that no OpenAI-compatible
- * SDK retries, with an OpenAI-style error body, so the SDK call fails at once with our message.
- */
-export function failure(status: 404 | 422, code: string, message: string): Response {
-  return HttpResponse.json(
-    { error: { message, type: 'ai_vcr_error', code, param: null } },
-    { status, headers: { 'x-ai-vcr': code, 'x-should-retry': 'false' } },
-  );
-}
 
 export interface MissContext {
   request: KeyedRequest;
@@ -83,10 +71,10 @@ export function invalidMessage(file: string, problem: string): string {
   ].join('\n');
 }
 
-/** For a call to an LLM API at an endpoint ai-vcr does not record (an image, a moderation, one model). */
-export function unservedMessage(method: string, url: string): string {
+/** For a call whose body ai-vcr cannot key or store: an audio upload, a file (`contentType` says which). */
+export function unservedMessage(method: string, url: string, contentType: string): string {
   return [
-    `ai-vcr: ${method} ${url} is a call to an LLM API that ai-vcr does not record, so in replay mode it was not sent.`,
+    `ai-vcr: ${method} ${url} sends a ${contentType} body, which ai-vcr does not record, so in replay mode it was not sent.`,
     `Answer it in the test with your own MSW handler (see "Using your own MSW server" in ai-vcr's README), or send it with AI_VCR_MODE=live.`,
   ].join('\n');
 }

@@ -1,9 +1,10 @@
 import { bypass } from 'msw';
-import type { Endpoint } from './endpoint.js';
+import { objectOf, type Api } from './apis/api.js';
+import { errorType } from './errors.js';
 import { modelOf, type KeyedRequest } from './key.js';
 import { keptHeaders, redactUrl, secretsOf, withoutSecrets } from './redact.js';
 import type { Recording, SdkObject } from './recording.js';
-import { DONE, readEvents, type ParsedEvent } from './sse.js';
+import type { Framing, WireEvent } from './wire/framing.js';
 
 export interface RecordContext {
   key: string;
@@ -15,6 +16,9 @@ export interface RecordContext {
   startedAt: number;
   /** Statuses of upstream errors that may be recorded (deterministic client errors only). */
   recordErrors: ReadonlySet<number>;
+  /** The request's API; `generic` when the endpoint is one its module does not know (a moderation, `/responses/{id}`). */
+  api: Api;
+  generic: boolean;
 }
 
 export interface Recorded {
@@ -118,19 +122,20 @@ function endToEndHeaders(headers: Headers): Record<string, string> {
  */
 export async function recordResponse(upstream: Response, context: RecordContext, call: UpstreamCall): Promise<Recorded> {
   const init = { status: upstream.status, statusText: upstream.statusText, headers: responseHeaders(upstream) };
-  const streaming = (upstream.headers.get('content-type') ?? '').includes('text/event-stream');
-  if (upstream.ok && streaming && upstream.body) {
+  const contentType = upstream.headers.get('content-type') ?? '';
+  const framing = context.api.framings.find((candidate) => candidate.matches(contentType));
+  if (upstream.ok && framing && upstream.body) {
     const [toCaller, toRecorder] = upstream.body.tee();
-    const recording = readEvents(toRecorder, context.startedAt).then(({ events, error }) => {
-      const cutShort = incomplete(events, context.keyed.endpoint, error, call);
+    const recording = framing.read(toRecorder, context.startedAt).then(({ events, error }) => {
+      const cutShort = incomplete(events, context, error, call);
       if (cutShort) throw new Error(cutShort);
-      return streamRecording(events, upstream.status, context);
+      return streamRecording(events, framing, upstream.status, context);
     });
     return { response: new Response(callerBranch(toCaller, context.request.signal, () => call.release('the client left')), init), recording };
   }
   // JSON bodies and errors are small: the caller gets them whole, exactly as sent.
   const text = await upstream.text();
-  const recording = Promise.resolve().then(() => (upstream.ok ? jsonRecording(text, upstream.status, context) : errorRecording(text, upstream, context)));
+  const recording = Promise.resolve().then(() => (upstream.ok ? jsonRecording(text, contentType, upstream.status, context) : errorRecording(text, upstream, context)));
   return { response: new Response(text, init), recording };
 }
 
@@ -172,19 +177,16 @@ function callerBranch(stream: ReadableStream<Uint8Array>, signal: AbortSignal, l
   });
 }
 
-/** How each streaming API ends a complete answer. */
-const RESPONSES_ENDS = ['response.completed', 'response.failed', 'response.incomplete'];
-
 /** Why a stream's events are not a complete answer, or undefined when they are. */
-function incomplete(events: ParsedEvent[], endpoint: Endpoint, error: Error | undefined, call: UpstreamCall): string | undefined {
-  const responses = endpoint === '/v1/responses';
-  const ends = responses ? ({ event, data }: ParsedEvent) => RESPONSES_ENDS.includes(event ?? String(parseObject(data)?.type)) : ({ data }: ParsedEvent) => data === DONE;
+function incomplete(events: WireEvent[], context: RecordContext, error: Error | undefined, call: UpstreamCall): string | undefined {
+  // An endpoint its API module does not know has no known end: whole is what ended without an error.
+  const end = context.generic ? undefined : context.api.stream(context.keyed.endpoint);
   // From the end: that is where a complete answer's last event is.
-  for (let i = events.length - 1; i >= 0; i--) if (ends(events[i]!)) return undefined;
+  if (end) for (let i = events.length - 1; i >= 0; i--) if (end.ends(events[i]!)) return undefined;
   if (call.expired) return call.expired;
-  const count = events.filter(({ data }) => data !== DONE).length;
+  const count = events.filter(({ data }) => objectOf(data)).length;
   if (error) return `the upstream's stream broke off after ${count} events (${error.message})`;
-  return `the upstream's stream ended after ${count} events without ${responses ? RESPONSES_ENDS.join(', ').replace(/, (?=[^,]*$)/, ' or ') : DONE}`;
+  return end ? `the upstream's stream ended after ${count} events without ${end.expected}` : undefined;
 }
 
 /**
@@ -200,32 +202,49 @@ function responseHeaders(upstream: Response): Record<string, string> {
   return headers;
 }
 
-function streamRecording(events: ParsedEvent[], status: number, context: RecordContext): Recording {
+/**
+ * Each event as the upstream sent it: its data parsed, so a reviewer reads JSON rather than
+ * escaped strings, its name when it had one, and a last event that is not JSON (OpenAI's
+ * `[DONE]`) kept as the stream's terminator.
+ */
+function streamRecording(events: WireEvent[], framing: Framing, status: number, context: RecordContext): Recording {
   const body: SdkObject[] = [];
   const times: number[] = [];
-  for (const { event, data, at } of events) {
-    if (data === DONE) continue;
-    const parsed = parseObject(data);
-    if (!parsed) throw new Error(`the upstream's event ${body.length + 1} is not a JSON object: ${excerpt(data)}`);
-    const object: SdkObject = { __type__: typeName(context.keyed.endpoint, true), __data__: normalize(parsed, context) };
-    // Responses API events are named after their type, which replay derives; other names are kept.
-    const derived = context.keyed.endpoint === '/v1/responses' && event === parsed.type;
-    if (event !== undefined && event !== 'message' && !derived) object.__event__ = event;
+  let terminator: string | undefined;
+  const { api, keyed, generic } = context;
+  for (const [i, { event, data, at }] of events.entries()) {
+    const parsed = objectOf(data);
+    if (!parsed) {
+      if (i === events.length - 1 && body.length > 0 && !event) {
+        terminator = data;
+        continue;
+      }
+      throw new Error(`the upstream's event ${body.length + 1} is not a JSON object: ${excerpt(data)}`);
+    }
+    const object: SdkObject = { __type__: typeNameOf(context, true), __data__: generic ? parsed : api.normalize(parsed, keyed.endpoint, idOf(context)) };
+    if (event !== undefined) object.__event__ = event;
     body.push(object);
     times.push(at);
   }
-  return build(context, { body, is_streaming: true, ...statusField(status), chunk_times_ms: times });
+  const stream = { framing: framing.name, ...(terminator === undefined ? {} : { terminator }) };
+  return build(context, { body, is_streaming: true, ...statusField(status), chunk_times_ms: times, stream });
 }
 
-function jsonRecording(text: string, status: number, context: RecordContext): Recording {
-  const parsed = parseObject(text);
-  if (!parsed) throw new Error(`the upstream's ${status} answer is not a JSON object: ${excerpt(text)}`);
-  const { endpoint } = context.keyed;
-  // Model lists are stored as the list of models, as llama-stack does.
-  const body =
-    endpoint === '/v1/models' && Array.isArray(parsed.data)
-      ? (parsed.data as Record<string, unknown>[]).map((model) => ({ __type__: MODEL_TYPE, __data__: model }))
-      : { __type__: typeName(endpoint, false), __data__: normalize(parsed, context) };
+function jsonRecording(text: string, contentType: string, status: number, context: RecordContext): Recording {
+  const parsed = objectOf(text);
+  if (!parsed) {
+    // Plain text is an answer some endpoints give (a transcription as text); an HTML page is a proxy's, not the API's.
+    if (contentType.startsWith('text/plain')) {
+      return build(context, { body: { __type__: 'text', __data__: { text } }, is_streaming: false, ...statusField(status), content_type: contentType });
+    }
+    throw new Error(`the upstream's ${status} answer is not a JSON object: ${excerpt(text)}`);
+  }
+  const { api, keyed, generic } = context;
+  const list = !generic && api.list?.endpoint === keyed.endpoint && Array.isArray(parsed.data);
+  // Lists are stored as the list of their objects, as llama-stack stores model lists.
+  const body = list
+    ? (parsed.data as Record<string, unknown>[]).map((item) => ({ __type__: typeNameOf(context, false), __data__: item }))
+    : { __type__: typeNameOf(context, false), __data__: generic ? parsed : api.normalize(parsed, keyed.endpoint, idOf(context)) };
   return build(context, { body, is_streaming: false, ...statusField(status) });
 }
 
@@ -236,25 +255,31 @@ function errorRecording(text: string, upstream: Response, context: RecordContext
     const rule = RECORDABLE_ERRORS.has(status) ? 'which is recorded only with the recordErrors option' : 'which is never recorded';
     return { skipped: `the upstream answered ${status} ${upstream.statusText}`.trimEnd() + `, ${rule}` };
   }
-  const parsed = parseObject(text);
-  // `body` as the Python SDK, and so llama-stack, holds it: the inner error of OpenAI's
-  // `{"error": ...}`, else the whole answer (a proxy's `{"detail": ...}`, plain text).
-  const wrapped = parsed !== undefined && 'error' in parsed;
-  const body = wrapped ? parsed.error : (parsed ?? text);
-  const message = (body as { message?: unknown } | null)?.message;
+  const parsed = objectOf(text);
+  const { body, wrapped } = parsed ? (context.api.errorBody?.(parsed) ?? { body: parsed, wrapped: false }) : { body: text, wrapped: false };
+  const message = (body as { message?: unknown } | null)?.message ?? (body as { error?: { message?: unknown } } | null)?.error?.message;
   return build(context, {
     body: null,
     is_streaming: false,
     is_exception: true,
     exception_data: {
-      type: ERROR_TYPES[upstream.status] ?? 'APIStatusError',
-      status_code: upstream.status,
+      type: errorType(status),
+      status_code: status,
       body,
-      message: `Error code: ${upstream.status} - ${typeof message === 'string' ? message : upstream.statusText}`,
+      message: `Error code: ${status} - ${typeof message === 'string' ? message : upstream.statusText}`,
       // Marked, so replay serves the whole answer as it came instead of wrapping it as an inner error.
       ...(wrapped ? {} : { wrapped: false }),
     },
   });
+}
+
+function typeNameOf({ api, keyed, generic }: RecordContext, streaming: boolean): string {
+  return generic ? 'json' : api.typeName(keyed.endpoint, streaming);
+}
+
+/** The id a response object's own id is normalized to: llama-stack's `rec-<first 12 hex of the key>`. */
+function idOf(context: RecordContext): string {
+  return `rec-${context.key.slice(0, 12)}`;
 }
 
 /** The recording as it may go to disk: any credential the request carried is scrubbed from all of it. */
@@ -281,57 +306,6 @@ function statusField(status: number): { status?: number } {
   return status === 200 ? {} : { status };
 }
 
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function excerpt(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
-
-/**
- * Make a response deterministic the way llama-stack does: the top-level `id` becomes
- * `rec-<first 12 hex of the key>` and `created` 0, except for models, whose id is their
- * name. Responses API objects keep their ids: clients send them back (previous_response_id),
- * so changing them would break the next recorded request's match.
- */
-function normalize(data: Record<string, unknown>, context: RecordContext): Record<string, unknown> {
-  if (data.object === 'model' || context.keyed.endpoint === '/v1/responses') return data;
-  const normalized = { ...data };
-  if ('id' in normalized) normalized.id = `rec-${context.key.slice(0, 12)}`;
-  if ('created' in normalized) normalized.created = 0;
-  return normalized;
-}
-
-const MODEL_TYPE = 'openai.types.model.Model';
-
-/** The openai Python SDK class of a response object, as llama-stack names it in `__type__`. */
-function typeName(endpoint: Endpoint, streaming: boolean): string {
-  switch (endpoint) {
-    case '/v1/chat/completions':
-      return streaming ? 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk' : 'openai.types.chat.chat_completion.ChatCompletion';
-    case '/v1/completions':
-      return 'openai.types.completion.Completion';
-    case '/v1/embeddings':
-      return 'openai.types.create_embedding_response.CreateEmbeddingResponse';
-    case '/v1/models':
-      return MODEL_TYPE;
-    case '/v1/responses':
-      return streaming ? 'openai.types.responses.response_stream_event.ResponseStreamEvent' : 'openai.types.responses.response.Response';
-  }
-}
-
-const ERROR_TYPES: Record<number, string> = {
-  400: 'BadRequestError',
-  401: 'AuthenticationError',
-  403: 'PermissionDeniedError',
-  404: 'NotFoundError',
-  409: 'ConflictError',
-  422: 'UnprocessableEntityError',
-  429: 'RateLimitError',
-};

@@ -41,6 +41,20 @@ const RecordedResponse = z.looseObject({
   status: z.number().int().optional(),
   /** ai-vcr's addition: when each chunk arrived, in ms since the request started. */
   chunk_times_ms: z.array(z.number().nonnegative()).optional(),
+  /**
+   * ai-vcr's addition, on streams it records: the framing the upstream used and the terminator it
+   * ended with, so replay sends the stream as it came rather than as its API usually sends one.
+   * Event names are then exactly the chunks' `__event__`. Without it (llama-stack's files) both
+   * are what the API sends.
+   */
+  stream: z
+    .looseObject({
+      framing: z.enum(['sse', 'ndjson', 'eventstream']),
+      terminator: z.string().optional(),
+    })
+    .optional(),
+  /** ai-vcr's addition, for an answer that is not JSON: its content-type; the body is then `{ "text": ... }`. */
+  content_type: z.string().optional(),
 });
 
 export const RecordingSchema = z
@@ -98,4 +112,31 @@ function kindOf(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   return `a ${typeof value}`;
+}
+
+/**
+ * llama-stack's second, HTTP-level format, which it writes for the calls it makes over plain
+ * HTTP (Anthropic Messages, Gemini Interactions): the body as sent in `request.payload`, and the
+ * answer as it came: JSON, or the SSE lines of a stream as read. See README, "Recording format".
+ */
+export const HttpRecordingSchema = z.looseObject({
+  test_id: z.string().nullish(),
+  request: z.looseObject({
+    method: z.string(),
+    url: z.string(),
+    payload: z.unknown(),
+  }),
+  response: z.looseObject({
+    status: z.number().int().optional(),
+    body: z.union([z.array(z.string()), z.unknown()]),
+    is_streaming: z.boolean(),
+  }),
+});
+
+export type HttpRecording = z.infer<typeof HttpRecordingSchema>;
+
+/** Whether a file is in the HTTP-level format: the only one whose request has a `payload`. */
+export function isHttpLevel(json: unknown): boolean {
+  const request = (json as { request?: unknown } | null)?.request;
+  return typeof request === 'object' && request !== null && 'payload' in request && !('body' in request);
 }

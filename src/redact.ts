@@ -41,8 +41,11 @@ const HARMLESS_HEADERS = new Set([
 /** Stainless-generated SDKs (openai, anthropic, groq, ...) describe themselves: os, arch, runtime, retry count, timeout. */
 const HARMLESS_HEADER_PREFIX = 'x-stainless-';
 
-/** Query parameters that choose a protocol, not a caller: Gemini's `alt=sse`, Azure's `api-version`, Anthropic's `beta=true`. */
-const HARMLESS_PARAMS = new Set(['alt', 'api-version', 'beta']);
+/**
+ * Query parameters that choose a protocol, not a caller: Gemini's `alt=sse`, Azure's
+ * `api-version`, Anthropic's `beta=true`; and those that page through a list.
+ */
+const HARMLESS_PARAMS = new Set(['alt', 'api-version', 'beta', 'limit', 'order', 'after', 'after_id', 'before', 'before_id', 'pagesize', 'pagetoken']);
 
 /** Request headers written to a recording, for a reader to see how it was asked. */
 const KEPT_HEADERS = ['accept', 'content-type', 'openai-beta'];

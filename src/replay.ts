@@ -1,15 +1,17 @@
 import { HttpResponse, type JsonBodyType } from 'msw';
-import { encodeEvent, DONE } from './sse.js';
+import type { Api } from './apis/api.js';
 import type { Recording, SdkObject } from './recording.js';
 import { EVENTS_NEED_OWN_TURN } from './msw.js';
-
-const RESPONSES_TYPE_PREFIX = 'openai.types.responses.';
+import { FRAMINGS } from './wire/index.js';
+import { sse } from './wire/sse.js';
 
 /** Encoded once per loaded recording: replaying the same recording again only copies references. */
 const encodedStreams = new WeakMap<Recording, Uint8Array[]>();
 const encodedBodies = new WeakMap<Recording, string>();
 
 export interface Pacing {
+  /** The API of the request replayed, for what a llama-stack stream leaves unsaid (its event names and terminator). */
+  api: Api | undefined;
   delay: number | 'recorded';
   /** Ends a paced stream early when the client goes away. */
   signal: AbortSignal;
@@ -25,56 +27,61 @@ export function replay(recording: Recording, pacing: Pacing): Response {
     if (wrapped === false) return typeof body === 'string' ? HttpResponse.text(body, init) : HttpResponse.json(body as JsonBodyType, init);
     return HttpResponse.json({ error: body ?? { message } }, init);
   }
-  if (response.is_streaming) return streamResponse(eventsOf(recording), waitsOf(recording, pacing.delay), pacing.signal);
+  if (response.is_streaming) {
+    const framing = FRAMINGS[response.stream?.framing ?? 'sse'] ?? sse;
+    return streamResponse(eventsOf(recording, pacing.api), framing.contentType, waitsOf(recording, pacing), pacing.signal);
+  }
+  const object = response.body as SdkObject;
   let text = encodedBodies.get(recording);
   if (text === undefined) {
-    text = JSON.stringify((response.body as SdkObject).__data__);
+    text = response.content_type && object.__type__ === 'text' ? String(object.__data__.text) : JSON.stringify(object.__data__);
     encodedBodies.set(recording, text);
   }
-  return new HttpResponse(text, { status: response.status ?? 200, headers: { ...REPLAY_HEADERS, 'content-type': 'application/json' } });
-}
-
-/** A model list merged from model-list recordings, in the shape `GET /v1/models` returns. */
-export function replayModels(data: Record<string, unknown>[]): Response {
-  return HttpResponse.json({ object: 'list', data }, { headers: REPLAY_HEADERS });
+  return new HttpResponse(text, { status: response.status ?? 200, headers: { ...REPLAY_HEADERS, 'content-type': response.content_type ?? 'application/json' } });
 }
 
 const REPLAY_HEADERS = { 'x-ai-vcr': 'replay' };
 
-function eventsOf(recording: Recording): Uint8Array[] {
+/**
+ * The stream's events as the upstream sent them: with the names and terminator the recording
+ * stored, or, for a llama-stack file, which stores neither, those its API sends.
+ */
+function eventsOf(recording: Recording, api: Api | undefined): Uint8Array[] {
   let events = encodedStreams.get(recording);
-  if (!events) {
-    const chunks = recording.response.body as SdkObject[];
-    events = chunks.map((chunk) => encodeEvent(JSON.stringify(chunk.__data__), eventName(chunk)));
-    // The Responses API ends its stream with a response.completed event; the others with [DONE].
-    if (!chunks.some((chunk) => chunk.__type__.startsWith(RESPONSES_TYPE_PREFIX))) events.push(encodeEvent(DONE));
-    encodedStreams.set(recording, events);
+  if (events) return events;
+  const chunks = recording.response.body as SdkObject[];
+  const stored = recording.response.stream;
+  const data = (chunk: SdkObject) => JSON.stringify(chunk.__data__);
+  const named = (chunk: SdkObject) => (typeof chunk.__event__ === 'string' ? chunk.__event__ : undefined);
+  if (stored) {
+    const framing = FRAMINGS[stored.framing] ?? sse;
+    events = chunks.map((chunk) => framing.encode({ event: named(chunk), data: data(chunk) }));
+    if (stored.terminator !== undefined) events.push(framing.encode({ data: stored.terminator }));
+  } else {
+    const legacy = api?.legacyStream?.(chunks.map((chunk) => chunk.__type__)) ?? { names: 'none', terminator: undefined };
+    const nameOf = (chunk: SdkObject) => named(chunk) ?? (legacy.names === 'type' && typeof chunk.__data__.type === 'string' ? chunk.__data__.type : undefined);
+    events = chunks.map((chunk) => sse.encode({ event: nameOf(chunk), data: data(chunk) }));
+    if (legacy.terminator !== undefined) events.push(sse.encode({ data: legacy.terminator }));
   }
+  encodedStreams.set(recording, events);
   return events;
 }
 
-/** Responses API events are named after their `type`; chat and completion chunks are unnamed. */
-function eventName(chunk: SdkObject): string | undefined {
-  if (typeof chunk.__event__ === 'string') return chunk.__event__;
-  if (chunk.__type__.startsWith(RESPONSES_TYPE_PREFIX) && typeof chunk.__data__.type === 'string') return chunk.__data__.type;
-  return undefined;
-}
-
 /** How long to wait before each event, or undefined for no waiting at all. */
-function waitsOf(recording: Recording, delay: Pacing['delay']): number[] | undefined {
+function waitsOf(recording: Recording, { delay, api }: Pacing): number[] | undefined {
   if (delay === 0) return undefined;
-  const count = eventsOf(recording).length;
+  const count = eventsOf(recording, api).length;
   if (delay !== 'recorded') return Array.from({ length: count }, () => delay);
   const times = recording.response.chunk_times_ms;
   if (!times) return undefined;
-  // Past the recorded chunks (the [DONE] sentinel) there is nothing to wait for.
+  // Past the recorded chunks (a terminator) there is nothing to wait for.
   return Array.from({ length: count }, (_, i) => (i < times.length ? Math.max(0, times[i]! - (i > 0 ? times[i - 1]! : 0)) : 0));
 }
 
-function streamResponse(events: Uint8Array[], waits: number[] | undefined, signal: AbortSignal): Response {
+function streamResponse(events: Uint8Array[], contentType: string, waits: number[] | undefined, signal: AbortSignal): Response {
   const body = waits ? pacedStream(events, waits, signal) : eventStream(events);
   return new HttpResponse(body, {
-    headers: { ...REPLAY_HEADERS, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+    headers: { ...REPLAY_HEADERS, 'content-type': contentType, 'cache-control': 'no-cache' },
   });
 }
 

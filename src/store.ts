@@ -1,11 +1,12 @@
 import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { endpointOf, methodOf, MODELS_ENDPOINT, type Endpoint } from './endpoint.js';
+import { listOf, recognise } from './apis/index.js';
+import { fromHttpLevel } from './http-level.js';
 import { requestKey, type KeyedRequest } from './key.js';
 import { NOT_A_DIRECTORY } from './miss.js';
 import type { Scope } from './options.js';
-import { describeIssue, RecordingSchema, type Recording } from './recording.js';
+import { describeIssue, HttpRecordingSchema, isHttpLevel, RecordingSchema, type Recording } from './recording.js';
 
 export type Lookup =
   | { kind: 'hit'; file: string; recording: Recording }
@@ -108,7 +109,7 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
       }
       const stored = keyedRequestOf(result.recording, scope);
       if (!stored) {
-        built.invalid.push({ file, problem: `request.endpoint: "${result.recording.request.endpoint}" is not an endpoint ai-vcr serves` });
+        built.invalid.push({ file, problem: `request.endpoint: "${result.recording.request.endpoint}" is not a URL path` });
         continue;
       }
       // Keyed as a live request is, rules included: a file named by the key its request had
@@ -121,7 +122,7 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
         continue;
       }
       const entry = { file, request };
-      if (request.endpoint === MODELS_ENDPOINT) built.models.push(entry);
+      if (isListRecording(result.recording, request)) built.models.push(entry);
       else if (!built.byKey.has(requestKey(request))) built.byKey.set(requestKey(request), entry);
     }
     return built;
@@ -208,7 +209,7 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
       const request = sent && { ...sent, body: normalizeBody(sent.body) };
       if (index && request) {
         const built = await index;
-        if (request.endpoint === MODELS_ENDPOINT) {
+        if (isListRecording(stored, request)) {
           if (!built.models.some((entry) => entry.file === file)) built.models.push({ file, request });
         } else {
           built.byKey.set(key, { file, request });
@@ -244,6 +245,10 @@ export async function readRecording(file: string): Promise<Loaded> {
   } catch (error) {
     return { ok: false, problem: `not valid JSON (${(error as Error).message})` };
   }
+  if (isHttpLevel(json)) {
+    const http = HttpRecordingSchema.safeParse(json);
+    return http.success ? fromHttpLevel(http.data) : { ok: false, problem: describeIssue(http.error) };
+  }
   const parsed = RecordingSchema.safeParse(json);
   return parsed.success ? { ok: true, recording: parsed.data } : { ok: false, problem: describeIssue(parsed.error) };
 }
@@ -261,11 +266,33 @@ function firstInvalidByte(bytes: Buffer): number {
 
 /** The request a recording answers, normalized as a live request would be. */
 export function keyedRequestOf(recording: Recording, scope: Scope): KeyedRequest | undefined {
-  const endpoint: Endpoint | undefined = endpointOf(recording.request.endpoint);
-  if (!endpoint) return undefined;
-  const body = recording.request.body ?? null;
-  const request: KeyedRequest = { method: methodOf(endpoint), endpoint, body };
+  const stored = recording.request.endpoint;
+  if (!stored.startsWith('/')) return undefined;
+  // An endpoint no API module knows is one of an API's other JSON endpoints, kept as it was called.
+  const recognised = recognise(stored);
+  const method = recording.request.method.toUpperCase();
+  const request: KeyedRequest = {
+    // llama-stack writes POST for calls that are GETs (model lists, Ollama's /api/ps).
+    method: recognised?.method === 'GET' && method === 'POST' ? 'GET' : method,
+    endpoint: recognised?.endpoint ?? stored,
+    body: withoutExtraBody(recording.request.body ?? null),
+  };
   if (scope === 'test') request.test = recording.test_id ?? null;
   if (recording.call && recording.call > 1) request.call = recording.call;
   return request;
+}
+
+/**
+ * The body as it went over the wire. llama-stack stores the Python SDK's arguments, where
+ * `extra_body` holds fields the SDK then sends at the top level, as every JS client does.
+ */
+function withoutExtraBody(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('extra_body' in body)) return body;
+  const { extra_body: extra, ...rest } = body as Record<string, unknown>;
+  return typeof extra === 'object' && extra !== null && !Array.isArray(extra) ? { ...rest, ...extra } : body;
+}
+
+/** Whether a stored request is one of a list endpoint's (OpenAI's model list), whose recordings are merged. */
+export function isListRecording(recording: Recording, request: KeyedRequest): boolean {
+  return listOf(request.endpoint) !== undefined && Array.isArray(recording.response.body);
 }

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createOpenAI } from '@ai-sdk/openai';
 import { streamText } from 'ai';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RecorderEvent } from '../src/events.js';
 import { setupRecorder } from '../src/index.js';
@@ -34,16 +34,17 @@ describe('every call ends in one accounted outcome', () => {
     expect(errors).toHaveBeenCalled();
   });
 
-  it('replay mode counts a refused call: an LLM API endpoint it does not record', async () => {
+  it('replay mode counts a refused call: a body it cannot record (an audio upload), never sent', async () => {
     const events: RecorderEvent[] = [];
     const { startRecorder } = await import('../src/server.js');
     const vcr = startRecorder(resolveOptions({ mode: 'replay', dir: await tempDir(), baseUrls: [upstream.baseURL] }, {}), { onEvent: (event) => events.push(event) });
     const refused = await client()
-      .moderations.create({ input: 'hello' })
+      .audio.transcriptions.create({ file: await toFile(Buffer.from('RIFF....WAVE'), 'hello.wav'), model: 'whisper-1' })
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((refused as Error).message).toMatch(/sends a multipart\/form-data body, which ai-vcr does not record/);
     await vcr.close();
-    expect(events).toMatchObject([{ type: 'refused', method: 'POST', endpoint: '/v1/moderations' }]);
+    expect(events).toMatchObject([{ type: 'refused', method: 'POST', endpoint: '/v1/audio/transcriptions' }]);
     expect(upstream.requests).toEqual([]);
   });
 

@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setupRecorder, type Recorder, type RecorderOptions } from '../src/index.js';
 import { tempDir } from './support/fixtures.js';
-import { startUpstream, type Upstream } from './support/upstream.js';
+import { loopbackServer, startUpstream, type Upstream } from './support/upstream.js';
 
 let upstream: Upstream;
 const open: Recorder[] = [];
@@ -69,10 +69,10 @@ describe('named events (Responses API)', () => {
     expect(upstream.requests).toHaveLength(1);
 
     const [name] = (await readdir(dir)).filter((file) => file.endsWith('.json'));
-    const chunks = JSON.parse(await readFile(path.join(dir, name!), 'utf8')).response.body;
-    // Only the event whose name differs from its type keeps its name in the file.
-    expect(chunks.map((chunk: { __event__?: string }) => chunk.__event__).indexOf('ping')).toBe(5);
-    expect(chunks.filter((chunk: { __event__?: string }) => chunk.__event__ !== undefined)).toHaveLength(1);
+    const { response } = JSON.parse(await readFile(path.join(dir, name!), 'utf8'));
+    // Every event keeps the name it was sent with, and the stream says it had no terminator.
+    expect(response.body.map((chunk: { __event__?: string }) => chunk.__event__)).toEqual(replayed.map(([event]) => event));
+    expect(response.stream).toEqual({ framing: 'sse' });
   });
 
   it('serves the openai SDK’s responses.create stream', async () => {
@@ -166,5 +166,49 @@ describe('replay timing', () => {
     }
     // One chunk waited 400 ms; the five left would have taken 2 s more.
     expect(performance.now() - started).toBeLessThan(1_600);
+  });
+});
+
+describe('replay gives back the framing the upstream sent', () => {
+  /** Answers as OpenAI-compatible servers have been seen to, which is not always as OpenAI does. */
+  const ANSWERS: Record<string, { type: string; body: string }> = {
+    // A chat stream that ends with an error event and no [DONE] (no id, which recording would normalize).
+    'error-event': {
+      type: 'text/event-stream',
+      body: 'data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\nevent: error\ndata: {"error":{"message":"overloaded"}}\n\n',
+    },
+    // A Responses stream of bare data lines, ending with [DONE].
+    'bare-responses': {
+      type: 'text/event-stream',
+      body: 'data: {"type":"response.created","response":{"id":"r1"}}\n\ndata: {"type":"response.completed","response":{"id":"r1"}}\n\ndata: [DONE]\n\n',
+    },
+    // A 200 that is plain text.
+    'plain-text': { type: 'text/plain; charset=utf-8', body: 'Hello in plain text' },
+  };
+
+  it('records each answer and replays it byte for byte: names, terminator and content-type as sent', async () => {
+    const { origin } = await loopbackServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk) => (text += chunk));
+      req.on('end', () => {
+        const answer = ANSWERS[(JSON.parse(text) as { model: string }).model]!;
+        res.writeHead(200, { 'content-type': answer.type }).end(answer.body);
+      });
+    });
+    const post = (model: string) =>
+      fetch(`${origin}/v1/${model === 'bare-responses' ? 'responses' : 'chat/completions'}`, { method: 'POST', body: JSON.stringify({ model, stream: model !== 'plain-text' }) });
+    const dir = await tempDir();
+    const models = Object.keys(ANSWERS);
+    await recorder({ mode: 'record', dir });
+    for (const model of models) expect(await (await post(model)).text()).toBe(ANSWERS[model]!.body);
+    await closeAll();
+    expect((await readdir(dir)).filter((file) => file.endsWith('.json'))).toHaveLength(models.length);
+
+    await recorder({ mode: 'replay', dir });
+    for (const model of models) {
+      const replayed = await post(model);
+      expect(replayed.headers.get('content-type')).toBe(ANSWERS[model]!.type);
+      expect(await replayed.text()).toBe(ANSWERS[model]!.body);
+    }
   });
 });

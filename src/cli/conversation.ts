@@ -1,4 +1,4 @@
-import { endpointOf, methodOf } from '../endpoint.js';
+import { recognise } from '../apis/index.js';
 import type { Recording, SdkObject } from '../recording.js';
 import { modelOfRecording } from './recordings.js';
 
@@ -27,9 +27,8 @@ export function read(recording: Recording, options: ReadOptions): Reading {
   const { request, response } = recording;
   const model = modelOfRecording(recording);
   const kind = response.is_exception ? 'error' : response.is_streaming ? `streamed, ${[response.body ?? []].flat().length} chunks` : 'not streamed';
-  const endpoint = endpointOf(request.endpoint);
   // llama-stack writes POST for model lists; the method replay answers is the one shown.
-  const heading = `${endpoint ? methodOf(endpoint) : request.method} ${request.endpoint}${model ? `  model ${model}` : ''}  (${kind})`;
+  const heading = `${recognise(request.endpoint)?.method ?? request.method} ${request.endpoint}${model ? `  model ${model}` : ''}  (${kind})`;
   const fold = (text: string) => folded(text, options.fold);
   const body = (request.body ?? {}) as Json;
   const reading: Reading = { heading, request: requestLines(request.endpoint, body, fold), answer: [], facts: [] };

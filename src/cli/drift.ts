@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { endpointOf, methodOf } from '../endpoint.js';
+import { recognise } from '../apis/index.js';
 import type { Scope } from '../options.js';
 import type { Recording } from '../recording.js';
 import { isHarmlessHeader } from '../redact.js';
-import { DONE, readEvents } from '../sse.js';
+import { DONE, sse } from '../wire/sse.js';
 import { asList, assembleChoices, finalResponse, type Json } from './conversation.js';
 import { CliError, painter, progress, shownPath, type ExitCode, type Io } from './io.js';
 import { recordingsDir, scan } from './recordings.js';
@@ -84,8 +84,8 @@ function recordedShape(recording: Recording): Shape {
 }
 
 async function liveShape(recording: Recording, base: string, key: string | undefined): Promise<Shape> {
-  const endpoint = endpointOf(recording.request.endpoint)!;
-  const method = methodOf(endpoint);
+  const { endpoint } = recording.request;
+  const method = recognise(endpoint)?.method ?? recording.request.method;
   // The headers a recording keeps are harmless ones (openai-beta, say) that can change the answer.
   const headers: Record<string, string> = { accept: recording.response.is_streaming ? 'text/event-stream' : 'application/json' };
   for (const [name, value] of Object.entries(recording.request.headers ?? {})) if (isHarmlessHeader(name) && typeof value === 'string') headers[name] = value;
@@ -107,7 +107,7 @@ async function liveShape(recording: Recording, base: string, key: string | undef
     // A model list: the live API sends the list, a recording holds its items.
     return answerShape(recording.request.endpoint, response.status, endpoint === '/v1/models' ? (asList(body.data) as Json[]) : [body], false);
   }
-  const { events, error } = await readEvents(response.body!, performance.now());
+  const { events, error } = await sse.read(response.body!, performance.now());
   if (error) throw new Error(`the live stream broke: ${error.message}`);
   const datas = events.filter(({ data }) => data !== DONE).map(({ data }) => JSON.parse(data) as Json);
   return answerShape(recording.request.endpoint, response.status, datas, true);

@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { MODELS_ENDPOINT } from '../endpoint.js';
 import { modelOf, requestKey } from '../key.js';
 import { readLastRun, type LastRunLookup } from '../last-run.js';
 import { DEFAULT_DIR, type Scope } from '../options.js';
 import type { Recording } from '../recording.js';
-import { keyedRequestOf, readRecording, recordingFiles } from '../store.js';
+import { isListRecording, keyedRequestOf, readRecording, recordingFiles } from '../store.js';
 import { CliError, progress, shownPath, type Io } from './io.js';
 
 /** One file of a recordings directory, read and checked as replay reads it. */
@@ -49,8 +48,8 @@ export async function scanFile(file: string, scope: Scope): Promise<Scanned> {
   if (!result.ok) return { ...base, problem: result.problem };
   const request = keyedRequestOf(result.recording, scope);
   // The same words as the store's index uses for it.
-  if (!request) return { ...base, problem: `request.endpoint: "${result.recording.request.endpoint}" is not an endpoint ai-vcr serves` };
-  return { ...base, recording: result.recording, key: request.endpoint === MODELS_ENDPOINT ? undefined : requestKey(request) };
+  if (!request) return { ...base, problem: `request.endpoint: "${result.recording.request.endpoint}" is not a URL path` };
+  return { ...base, recording: result.recording, key: isListRecording(result.recording, request) ? undefined : requestKey(request) };
 }
 
 /**

@@ -1,0 +1,65 @@
+import type { Framing, WireEvent } from '../wire/framing.js';
+
+/**
+ * What is specific to one LLM API. The engine (key, store, record, replay, summary) knows none of
+ * them by name: it asks the module that recognised a request. Adding an API is one module like
+ * this and a row in `./index.ts`.
+ */
+export interface Api {
+  /** For messages and the `api` of events: `openai`, `anthropic`, ... */
+  name: string;
+  /**
+   * Hosts of this API's own service (api.anthropic.com, bedrock-runtime.*.amazonaws.com). In
+   * replay mode no call to them reaches the network, whether its endpoint is recorded or not.
+   */
+  hosts: readonly RegExp[];
+  /**
+   * The canonical endpoint of a request path, for the endpoints this API records, at any host:
+   * what is keyed and stored in `request.endpoint`. Parts of the path that name a model stay;
+   * parts that vary with the caller (a prefix, a Vertex project and location) go. Also given
+   * stored endpoints (llama-stack's `/v1/chat/completions`, `/api/ps`), which are then
+   * recognised too. `headers` is absent for stored ones.
+   */
+  endpoint(path: string, headers?: Headers): string | undefined;
+  /** The method a call to the endpoint really uses; a stored method is corrected to it (llama-stack writes POST for GETs). */
+  method(endpoint: string): 'GET' | 'POST';
+  /** The framing of the endpoint's streamed answers, when an upstream's content-type does not say. */
+  framings: readonly Framing[];
+  /** How a complete streamed answer ends, for telling it from one cut short. */
+  stream(endpoint: string): StreamEnd;
+  /** The `__type__` written for a response object: the API's own name for it. */
+  typeName(endpoint: string, streaming: boolean): string;
+  /**
+   * The response object with the ids and times a client never sends back made deterministic,
+   * so re-recording an unchanged answer gives the same file. `id` is `rec-<first 12 hex of the key>`.
+   */
+  normalize(data: Record<string, unknown>, endpoint: string, id: string): Record<string, unknown>;
+  /** An answer ai-vcr gives itself (a miss, a broken recording, a refused call), in this API's error shape, so its SDK throws its own error class with our message. */
+  error(status: 404 | 422, code: string, message: string): Response;
+  /** How a recorded error is stored: OpenAI's SDKs (and llama-stack) keep the inner `error`; others keep the whole answer. */
+  errorBody?(answer: Record<string, unknown>): { body: unknown; wrapped: boolean };
+  /**
+   * For streams recorded without `response.stream` (llama-stack's first format): the event names
+   * and terminator its API would have sent, since the file does not say.
+   */
+  legacyStream?(types: readonly string[]): { names: 'type' | 'none'; terminator: string | undefined };
+  /** An endpoint whose recordings are merged into one answer (OpenAI's model list), if the API has one. */
+  list?: { endpoint: string; respond(data: Record<string, unknown>[]): Response };
+}
+
+export interface StreamEnd {
+  /** Whether this event ends a complete answer. Streams are searched from their end. */
+  ends(event: WireEvent): boolean;
+  /** What a complete answer ends with, for the message when one did not. */
+  expected: string;
+}
+
+/** The parsed data of an event, when it is a JSON object. */
+export function objectOf(data: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(data);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
