@@ -45,6 +45,22 @@ export interface Api {
   legacyStream?(types: readonly string[]): { names: 'type' | 'none'; terminator: string | undefined };
   /** An endpoint whose recordings are merged into one answer (OpenAI's model list), if the API has one. */
   list?: { endpoint: string; respond(data: Record<string, unknown>[]): Response };
+  /** What a recorded call says, for `ai-vcr show` and `report`: the question, and the answer put together from its objects. */
+  describe?(endpoint: string, body: unknown, objects: readonly Record<string, unknown>[], streamed: boolean): Description;
+}
+
+/** A recorded call as a person reads it. Fields an endpoint lacks stay empty. */
+export interface Description {
+  /** The request's messages (or prompt, or inputs), in order. */
+  messages: { role: string; text: string }[];
+  /** Names of the tools the request offered. */
+  tools: string[];
+  text: string;
+  reasoning: string;
+  calls: { name: string; arguments: string }[];
+  finish?: string;
+  /** Token counts, whatever the API calls them. */
+  usage?: { input_tokens?: number; output_tokens?: number; total_tokens?: number };
 }
 
 export interface StreamEnd {

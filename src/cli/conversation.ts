@@ -1,3 +1,4 @@
+import type { Description } from '../apis/api.js';
 import { recognise } from '../apis/index.js';
 import type { Recording, SdkObject } from '../recording.js';
 import { modelOfRecording } from './recordings.js';
@@ -40,7 +41,10 @@ export function read(recording: Recording, options: ReadOptions): Reading {
   }
   const objects = [response.body ?? []].flat();
   const datas = objects.map((object) => object.__data__);
-  if (request.endpoint.endsWith('/models')) {
+  const described = recognise(request.endpoint)?.api.describe?.(request.endpoint, request.body, datas, response.is_streaming);
+  if (described) {
+    describedReading(described, reading, fold);
+  } else if (request.endpoint.endsWith('/models')) {
     reading.answer.push(`${datas.length} models: ${datas.map((model) => String(model.id)).join(', ')}`);
   } else if (request.endpoint.endsWith('/embeddings')) {
     embeddingAnswer(datas[0] ?? {}, reading);
@@ -52,6 +56,17 @@ export function read(recording: Recording, options: ReadOptions): Reading {
   if (response.is_streaming) reading.facts.push(`${objects.length} chunks`);
   if (response.chunk_times_ms && response.chunk_times_ms.length > 0) reading.timing = timingChart(response.chunk_times_ms);
   return reading;
+}
+
+/** A call an API module describes (all but OpenAI's, which this file reads itself). */
+function describedReading(described: Description, reading: Reading, fold: (text: string) => string): void {
+  reading.request = described.messages.map(({ role, text }) => `${role}: ${fold(text)}`);
+  if (described.tools.length > 0) reading.request.push(`tools: ${described.tools.join(', ')}`);
+  if (described.reasoning) reading.answer.push(`assistant reasons: ${fold(described.reasoning)}`);
+  if (described.text || described.calls.length === 0) reading.answer.push(`assistant: ${fold(described.text)}`);
+  for (const call of described.calls) reading.answer.push(`assistant calls ${fold(`${call.name}(${call.arguments})`)}`);
+  if (described.finish) reading.facts.push(`finish ${described.finish}`);
+  if (described.usage) reading.facts.push(usageText(described.usage));
 }
 
 /** The reading as lines of text, indented under headings. */
