@@ -23,7 +23,7 @@ describe('ai-vcr verify', () => {
     const saturn = await json(path.join(dir, SATURN));
     await writeFile(path.join(dir, 'not-json.json'), '{"test_id": ');
     await writeFile(path.join(dir, 'no-method.json'), JSON.stringify({ ...saturn, request: { ...(saturn.request as object), method: undefined } }));
-    await writeFile(path.join(dir, 'other-endpoint.json'), JSON.stringify({ ...saturn, request: { ...(saturn.request as object), endpoint: '/v1/audio/speech' } }));
+    await writeFile(path.join(dir, 'other-endpoint.json'), JSON.stringify({ ...saturn, request: { ...(saturn.request as object), endpoint: 'audio/speech' } }));
     await writeFile(path.join(dir, 'latin1.json'), Buffer.from('{"test_id": "caf\xe9"}', 'latin1'));
     const ran = await cli(['verify', 'recordings'], { cwd: root });
     expect(ran.code).toBe(1);
@@ -32,7 +32,7 @@ describe('ai-vcr verify', () => {
     // The index replay builds of the same directory finds the same problems, in the same words.
     const { invalid } = await createStore(dir, 'request').index();
     expect(lines.slice(0, -1).sort()).toEqual(invalid.map(({ file, problem }) => `${path.relative(root, file)}: ${problem}`).sort());
-    expect(lines).toContain('recordings/other-endpoint.json: request.endpoint: "/v1/audio/speech" is not an endpoint ai-vcr serves');
+    expect(lines).toContain('recordings/other-endpoint.json: request.endpoint: "audio/speech" is not a URL path');
   });
 
   it('reports two files that answer the same request', async () => {
