@@ -79,6 +79,16 @@ describe('replay', () => {
     expect(reads).toEqual([...expected, 'data: [DONE]\n\n']);
   });
 
+  it("matches a llama-stack body that nests extra_body: the Python SDK's argument, sent at the top level", async () => {
+    const recording = await fixture(EARTH);
+    const { stream_options, ...rest } = recording.request.body;
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'nested.json'), JSON.stringify({ ...recording, request: { ...recording.request, body: { ...rest, extra_body: { stream_options } } } }));
+    recorder({ dir });
+    expect(stream_options).toBeDefined();
+    expect(await contentOf(await chatStream(client(), recording.request.body))).toBe('Humans live on Earth.');
+  });
+
   it.each([
     ['openai v6', OpenAI],
     ['openai v4', OpenAIv4 as unknown as typeof OpenAI],
