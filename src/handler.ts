@@ -1,7 +1,7 @@
 import { http, passthrough, type HttpHandler } from 'msw';
 import type { Api } from './apis/api.js';
 import { apiAtHost, openai, recognise } from './apis/index.js';
-import type { RecorderEvent, RecorderHooks } from './events.js';
+import { recordingFailures, type RecorderEvent, type RecorderHooks } from './events.js';
 import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
 import { invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
@@ -45,8 +45,8 @@ export interface ResolverHandle {
   resolve: Resolver;
   /** Settles when every recording started so far has been written (or dropped). */
   settled(): Promise<void>;
-  /** What happened to each call so far, in order. */
-  outcomes(): readonly RecorderEvent[];
+  /** The calls so far that should have been recorded and were not, in order. */
+  failures(): readonly RecorderEvent[];
 }
 
 /**
@@ -70,14 +70,14 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   /** Upstream calls whose answer has not ended yet. */
   const calls = new Set<UpstreamCall>();
   const recordErrors = options.recordErrors ? RECORDABLE_ERRORS : new Set<number>();
-  /** What happened to each call so far, for close() to report. */
-  const outcomes: RecorderEvent[] = [];
+  /** The calls that failed to be recorded, for close() to report; only those, so a long run holds no more. */
+  const failures: RecorderEvent[] = [];
 
   /** Messages already printed: a test that retries or loops would otherwise repeat them. */
   const printed = new Set<string>();
 
   function report(event: RecorderEvent): void {
-    outcomes.push(event);
+    failures.push(...recordingFailures([event]));
     hooks.onEvent?.(event);
     // A miss, a broken recording or a refused call fails the SDK call with our message, but an
     // SDK may hide it (the AI SDK's AI_NoOutputGeneratedError, LangChain's MODEL_NOT_FOUND hint):
@@ -287,7 +287,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
         await Promise.all(writing);
       }
     },
-    outcomes: () => outcomes,
+    failures: () => failures,
   };
 }
 

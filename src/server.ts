@@ -67,7 +67,7 @@ export function startRecorder(resolved: ResolvedOptions, hooks: RecorderHooks = 
         owner.server.close();
         delete globals[SHARED];
       }
-      throwOnFailures(resolved, handle.outcomes());
+      throwOnFailures(resolved, handle.failures());
     },
   };
 }
@@ -98,17 +98,17 @@ export function recorderHandlers(options?: RecorderOptions): RecorderHandlers {
     async settled() {
       await handle.settled();
       // Each failure once: settled() may be awaited after every test.
-      const outcomes = handle.outcomes();
-      const fresh = outcomes.slice(reported);
-      reported = outcomes.length;
+      const failures = handle.failures();
+      const fresh = failures.slice(reported);
+      reported = failures.length;
       throwOnFailures(resolved, fresh);
     },
   });
 }
 
 /** Record mode's promise: a call it should have recorded and did not fails the run, saying why. */
-function throwOnFailures(options: ResolvedOptions, outcomes: readonly RecorderEvent[]): void {
-  const failed = failuresMessage(options.mode, outcomes);
+function throwOnFailures(options: ResolvedOptions, failures: readonly RecorderEvent[]): void {
+  const failed = failuresMessage(options.mode, failures);
   if (failed) throw new Error(failed);
 }
 
