@@ -123,7 +123,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       matched = { ...keyed, body: normalizeBody(body) };
     } catch (error) {
       const message = `ai-vcr: ${keyed.method} ${endpoint} could not be keyed: ${(error as Error).message}. Fix the function in the normalize option.`;
-      report({ type: 'missed', method: keyed.method, endpoint, model: modelOf(body), key: '', test, message });
+      report({ type: 'missed', method: keyed.method, endpoint, model: modelOf(body, endpoint), key: '', test, message });
       return api.error(422, 'normalize_failed', message);
     }
     const list = known?.api.list?.endpoint === endpoint;
@@ -135,7 +135,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     }
     const key = requestKey(matched);
     const event = (type: RecorderEvent['type'], extra: Partial<RecorderEvent> = {}) =>
-      report({ type, method: keyed.method, endpoint, model: modelOf(body), key, test, ...(keyed.call ? { call: keyed.call } : {}), ...extra });
+      report({ type, method: keyed.method, endpoint, model: modelOf(body, endpoint), key, test, ...(keyed.call ? { call: keyed.call } : {}), ...extra });
 
     if (options.mode === 'live') {
       event('passed-through');

@@ -38,8 +38,13 @@ export function parseBody(text: string): unknown {
   }
 }
 
-/** The `model` a request body names, if any. */
-export function modelOf(body: unknown): string | undefined {
+/**
+ * The model a request asks for: the body's `model`, or the one its path names (Gemini's
+ * `/models/gemini-2.5-flash:generateContent`, Bedrock's `/model/{id}/converse`).
+ */
+export function modelOf(body: unknown, endpoint?: string): string | undefined {
   const model = (body as { model?: unknown } | null)?.model;
-  return typeof model === 'string' ? model : undefined;
+  if (typeof model === 'string') return model;
+  const named = endpoint && /\/models?\/([^/:]+)/.exec(endpoint)?.[1];
+  return named ? decodeURIComponent(named) : undefined;
 }

@@ -21,7 +21,7 @@ export interface MissContext {
  * ones left after the rules: what a rule changed never shows as a difference.
  */
 export function missMessage({ request, key, options, index, test, recordedCalls }: MissContext): string {
-  const model = modelOf(request.body);
+  const model = modelOf(request.body, request.endpoint);
   const call = request.call ? `the ${ordinal(request.call)} call of ` : '';
   const lines = [`ai-vcr: no recording for ${call}${request.method} ${request.endpoint}${model ? ` (model "${model}")` : ''} in ${options.mode} mode.`];
   // More calls than were recorded: the request itself matches, so that is what needs saying.

@@ -294,7 +294,7 @@ function build(context: RecordContext, response: Recording['response']): Recordi
       headers: keptHeaders(request.headers),
       body: keyed.body,
       endpoint: keyed.endpoint,
-      model: modelOf(keyed.body) ?? '',
+      model: modelOf(keyed.body, keyed.endpoint) ?? '',
     },
     response,
     id_normalization_mapping: {},

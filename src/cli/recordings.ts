@@ -89,5 +89,5 @@ export function shortEndpoint(endpoint: string): string {
 
 /** The model a recording answered for: the recorded `model`, else the one its body names. */
 export function modelOfRecording(recording: Recording): string | undefined {
-  return recording.request.model || modelOf(recording.request.body);
+  return recording.request.model || modelOf(recording.request.body, recording.request.endpoint);
 }
