@@ -3,23 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
 import { FIXTURES, tempDir } from './support/fixtures.js';
-import { ASK, NO_NETWORK, project, sh, SUITES } from './support/project.js';
+import { ASK, config, NO_NETWORK, project, sh, SUITES } from './support/project.js';
 import { startUpstream } from './support/upstream.js';
 
-const CONFIG = `
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  test: {
-    include: ['tests/**/*.test.js'],
-    globals: true,
-    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'ai-vcr/vitest'],
-    globalSetup: ['ai-vcr/vitest/global-setup'],
-    provide: { aiVcr: { dir: 'recordings' } },
-  },
-});
-`;
-
+const CONFIG = config();
 // As in jest-runner.test.ts: the preset, as users set it up; no-network.ts is TypeScript, which the preset leaves to the suite.
 const JEST_CONFIG = `
 module.exports = {

@@ -8,7 +8,7 @@ import { resolveOptions, type RecorderOptions } from '../src/options.js';
 import { startRecorder } from '../src/server.js';
 import { formatSummary } from '../src/summary.js';
 import { tempDir } from './support/fixtures.js';
-import { ASK, NO_NETWORK, project, sh, summaryOf } from './support/project.js';
+import { ASK, config, NO_NETWORK, project, sh, summaryOf } from './support/project.js';
 import { closeRecorders, recorder } from './support/recorder.js';
 import { startUpstream, type Upstream } from './support/upstream.js';
 
@@ -216,19 +216,7 @@ describe('from runner options: the rules and the sequence reach every worker as 
 
   it('vitest provide: replays a timestamped loop in order on a later run', async () => {
     const dir = await project({
-      'vitest.config.js': `
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  test: {
-    include: ['tests/**/*.test.js'],
-    globals: true,
-    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'ai-vcr/vitest'],
-    globalSetup: ['ai-vcr/vitest/global-setup'],
-    provide: { aiVcr: { dir: 'recordings', normalize: ['iso-timestamps'], sequence: true } },
-  },
-});
-`,
+      'vitest.config.js': config({ options: "{ dir: 'recordings', normalize: ['iso-timestamps'], sequence: true }" }),
       'tests/ask.js': ASK,
       'tests/loop.test.js': LOOP_TEST,
     });

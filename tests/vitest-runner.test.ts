@@ -2,26 +2,11 @@ import { copyFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, tempDir } from './support/fixtures.js';
-import { ASK, NO_NETWORK, project, recordingsIn, sh, SUITES, summaryOf, testIdsByQuestion } from './support/project.js';
+import { ASK, config, NO_NETWORK, project, recordingsIn, sh, SUITES, summaryOf, testIdsByQuestion } from './support/project.js';
 import { startUpstream } from './support/upstream.js';
 
 const EARTH = 'seeds/004_93e64aa372a341f8.json';
 
-function config({ globalSetup = true, options = "{ dir: 'recordings' }" } = {}): string {
-  return `
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  test: {
-    include: ['tests/**/*.test.js'],
-    globals: true,
-    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'ai-vcr/vitest'],
-    ${globalSetup ? "globalSetup: ['ai-vcr/vitest/global-setup']," : ''}
-    provide: { aiVcr: ${options} },
-  },
-});
-`;
-}
 
 
 

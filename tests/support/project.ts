@@ -15,6 +15,23 @@ import tsupConfig from '../../tsup.config.js';
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const NO_NETWORK = path.join(ROOT, 'tests/support/no-network.ts');
 
+/** A vitest.config.js with ai-vcr's setup file, global setup (unless left out) and the given `provide: { aiVcr }` options. */
+export function config({ globalSetup = true, options = "{ dir: 'recordings' }" } = {}): string {
+  return `
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.js'],
+    globals: true,
+    setupFiles: [${JSON.stringify(NO_NETWORK)}, 'ai-vcr/vitest'],
+    ${globalSetup ? "globalSetup: ['ai-vcr/vitest/global-setup']," : ''}
+    provide: { aiVcr: ${options} },
+  },
+});
+`;
+}
+
 const made: string[] = [];
 afterEach(async () => {
   await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
