@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createOpenAI } from '@ai-sdk/openai';
 import { streamText } from 'ai';
@@ -46,6 +46,20 @@ describe('every call ends in one accounted outcome', () => {
     await vcr.close();
     expect(events).toMatchObject([{ type: 'refused', method: 'POST', endpoint: '/v1/audio/transcriptions' }]);
     expect(upstream.requests).toEqual([]);
+  });
+
+  it('record mode sends a body it cannot record to the upstream, and counts it as not recorded, by policy', async () => {
+    const events: RecorderEvent[] = [];
+    const { startRecorder } = await import('../src/server.js');
+    const dir = await tempDir();
+    const vcr = startRecorder(resolveOptions({ mode: 'record', dir, baseUrls: [upstream.baseURL] }, {}), { onEvent: (event) => events.push(event) });
+    await client()
+      .audio.transcriptions.create({ file: await toFile(Buffer.from('RIFF....WAVE'), 'hello.wav'), model: 'whisper-1' })
+      .catch(() => undefined);
+    await vcr.close();
+    expect(events).toMatchObject([{ type: 'not-recorded', why: 'policy', method: 'POST', endpoint: '/v1/audio/transcriptions' }]);
+    expect(upstream.requests.map(({ url }) => url)).toEqual(['/v1/audio/transcriptions']);
+    expect(await readdir(dir).catch(() => [])).toEqual([]);
   });
 
   it('a miss reaches stderr once, whatever the SDK makes of the 404 (the AI SDK shows only its own error)', async () => {
