@@ -92,7 +92,8 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   async function resolve(request: Request): Promise<Response | undefined> {
     const url = new URL(request.url);
     const hostApi = apiAtHost(url.hostname);
-    const atLlmApi = options.baseUrls ? options.baseUrls.some((base) => isUnder(url, base)) : hostApi !== undefined;
+    // An LLM API's own host is one whatever baseUrls say: in replay mode nothing may reach it.
+    const atLlmApi = hostApi !== undefined || (options.baseUrls?.some((base) => isUnder(url, base)) ?? false);
     if (options.baseUrls && !atLlmApi) return undefined;
     const recognised = recognise(url.pathname, request.headers);
     const known = recognised && recognised.method === request.method ? recognised : undefined;

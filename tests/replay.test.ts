@@ -201,7 +201,7 @@ describe('replay', () => {
     expect(await (await fetch(`${origin}/catalog/models`)).text()).toBe('upstream saw /catalog/models');
   });
 
-  it('refuses, in replay mode, calls to an LLM API at endpoints it does not record, without sending them', async () => {
+  it('answers, in replay mode, every call to an LLM API, recognised endpoint or not, without sending it', async () => {
     const seen: string[] = [];
     const { origin } = await loopbackServer((req, res) => {
       seen.push(`${req.method} ${req.url}`);
@@ -213,7 +213,7 @@ describe('replay', () => {
     // OpenAI's own API is known without baseUrls: its other endpoints are LLM calls too, and none goes out.
     await expect(client().models.retrieve('gpt-4o')).rejects.toMatchObject({
       status: 404,
-      message: expect.stringContaining('ai-vcr: no recording for GET /v1/models/gpt-4o in replay mode'),
+      message: expect.stringContaining('ai-vcr: no recording for GET /v1/models/gpt-4o (model "gpt-4o") in replay mode'),
     });
     await expect(client().moderations.create({ input: 'hi' })).rejects.toMatchObject({ status: 404, message: expect.stringContaining('no recording for POST /v1/moderations') });
     // Elsewhere, only the recorded endpoints are LLM calls: a local server's other paths stay its own.
@@ -222,6 +222,8 @@ describe('replay', () => {
 
     recorder({ dir: FIXTURES, baseUrls: [local] });
     await expect(client(local).files.list()).rejects.toMatchObject({ status: 404, message: expect.stringContaining('no recording for GET /v1/files') });
+    // baseUrls add LLM APIs; the known ones' own hosts stay LLM APIs, never reached in replay mode.
+    await expect(client().moderations.create({ input: 'hi' })).rejects.toMatchObject({ status: 404 });
     await closeRecorders();
 
     recorder({ dir: FIXTURES, baseUrls: [local], mode: 'live' });
