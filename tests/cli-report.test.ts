@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +97,20 @@ describe('ai-vcr report --html', () => {
     const page = await readFile(path.join(root, 'out.html'), 'utf8');
     expect(page).toContain('<p class="note">Unused recordings are not marked: no whole run of the suite is recorded for recordings');
     expect(page).not.toMatch(/class="mark (used|unused)"/);
+  });
+
+  it('shows progress on stderr for a large directory, on a terminal, and keeps stdout for the result', async () => {
+    const { root, dir } = await projectWithFixtures();
+    const text = await readFile(path.join(dir, EARTH), 'utf8');
+    await mkdir(path.join(dir, 'many'));
+    await Promise.all(Array.from({ length: 600 }, (_, i) => writeFile(path.join(dir, 'many', `${i}.json`), text.replace('"stream": true', `"stream": true, "n": ${i + 2}`))));
+    const tty = await cli(['report', '--html', 'report.html'], { cwd: root, tty: true, env: { NO_COLOR: '1' } });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toContain('\rreading recordings 613/613');
+    // The line is rewritten in place, then cleared for what follows.
+    expect(tty.stderr).toContain('\rwriting report 613/613\r\x1b[K');
+    expect(tty.stdout).toBe('ai-vcr report: wrote report.html: 613 recordings of 12 tests, usage not known, 0 broken\n');
+    expect((await readFile(path.join(root, 'report.html'), 'utf8')).match(/<article /g)).toHaveLength(613);
   });
 
   it('needs --html, and says so when the page cannot be written', async () => {

@@ -133,7 +133,7 @@ ${page.reason ? html`<p class="note">Unused recordings are not marked: ${page.re
 function marks(entries: Entry[]): Html {
   const kinds = entries.map(markOf);
   const counted = (['broken', 'unused', 'new', 'used'] as const).map((kind) => [kind, kinds.filter((each) => each === kind).length] as const).filter(([, n]) => n > 0);
-  return html`<span class="total">${entries.length}</span>${counted.map(([kind, n]) => html` <span class="mark ${kind}">${n} ${kind}</span>`)}`;
+  return html`<span class="total">${entries.length} recording${entries.length === 1 ? '' : 's'}</span>${counted.map(([kind, n]) => html` <span class="mark ${kind}">${n} ${kind}</span>`)}`;
 }
 
 function markOf({ scanned, usage }: Entry): 'broken' | Usage {
