@@ -42,6 +42,7 @@ function decoded(text: string): string {
 }
 
 describe('ai-vcr report --html', () => {
+  // The timeout leaves room for a browser starting on a busy CI machine, which takes seconds of its own.
   it('writes one page a real Chromium renders: every recording grouped by test, as show reads it, charts drawn, unused and broken ones marked, markup shown as text', async () => {
     const { root, dir, ours } = await project();
     const ran = await cli(['report', '--html', 'report.html'], { cwd: root });
@@ -86,7 +87,7 @@ describe('ai-vcr report --html', () => {
     expect(Number(svg[1])).toBe(times.length);
     expect(svg[2]!.match(/<circle /g)).toHaveLength(times.length);
     expect(mine).toContain(`<figcaption>${times.length} chunks: first `);
-  });
+  }, 30_000);
 
   it('says when usage is not known rather than marking nothing unused', async () => {
     const { root } = await projectWithFixtures();
