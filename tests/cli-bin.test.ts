@@ -70,7 +70,7 @@ describe('the ai-vcr command', () => {
 
   it('has --help with an example for every command, and exits 2 on bad usage', async () => {
     const cwd = await tempDir();
-    for (const command of ['list', 'show', 'verify', 'prune', 'import', 'drift']) {
+    for (const command of ['list', 'show', 'verify', 'prune', 'import', 'drift', 'report']) {
       const help = await cli([command, '--help'], { cwd });
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: ai-vcr ${command} `));

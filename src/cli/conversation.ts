@@ -227,12 +227,13 @@ export function timingChart(times: readonly number[], width = 40): string {
   for (const time of times) slots[last === 0 ? 0 : Math.min(width - 1, Math.floor((time / last) * width))]! += 1;
   const most = Math.max(...slots);
   const bars = slots.map((count) => (count === 0 ? '·' : BARS[Math.max(0, Math.ceil((count / most) * BARS.length) - 1)]!)).join('');
-  return `|${bars}| first chunk ${ms(Math.min(...times))}, last ${ms(last)}`;
+  return `|${bars}| first chunk ${formatMs(Math.min(...times))}, last ${formatMs(last)}`;
 }
 
 const BARS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-function ms(time: number): string {
+/** A time since the request started, as a person reads it. */
+export function formatMs(time: number): string {
   return time >= 1000 ? `${(time / 1000).toFixed(2)} s` : `${Math.round(time)} ms`;
 }
 

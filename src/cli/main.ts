@@ -5,6 +5,7 @@ import { importCommand } from './import.js';
 import { CliError, painter, type ExitCode, type Io } from './io.js';
 import { listCommand } from './list.js';
 import { pruneCommand } from './prune.js';
+import { reportCommand } from './report.js';
 import { showCommand } from './show.js';
 import { verifyCommand } from './verify.js';
 
@@ -25,7 +26,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
   };
   const program = new Command('ai-vcr')
-    .description('Look after the recordings ai-vcr replays: list, read, check, prune and import them, and check them against the live API.')
+    .description('Look after the recordings ai-vcr replays: list, read, check, prune and import them, check them against the live API, and report on them as a web page.')
     .addOption(new Option('--scope <scope>', 'the scope the recorder uses (see its `scope` option): test ids are part of keys with `test`').choices(SCOPES).default('request'))
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
@@ -37,6 +38,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   pruneCommand(program, run, io);
   importCommand(program, run, io);
   driftCommand(program, run, io);
+  reportCommand(program, run, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
