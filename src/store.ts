@@ -275,7 +275,8 @@ export function keyedRequestOf(recording: Recording, scope: Scope): KeyedRequest
     // llama-stack writes POST for calls that are GETs (model lists, Ollama's /api/ps).
     method: recognised?.method === 'GET' && method === 'POST' ? 'GET' : method,
     endpoint: recognised?.endpoint ?? stored,
-    body: withoutExtraBody(recording.request.body ?? null),
+    // A GET has no body, whatever a file says (llama-stack stores `{}` for Ollama's /api/ps).
+    body: method === 'GET' || recognised?.method === 'GET' ? null : withoutExtraBody(recording.request.body ?? null),
   };
   if (scope === 'test') request.test = recording.test_id ?? null;
   if (recording.call && recording.call > 1) request.call = recording.call;

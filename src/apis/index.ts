@@ -1,11 +1,12 @@
 import type { Api } from './api.js';
+import { ollama } from './ollama.js';
 import { openai } from './openai.js';
 
 /**
  * Every API ai-vcr records, in the order their endpoints are tried: OpenAI-compatible last,
  * since it recognises paths by their suffix alone, under any prefix.
  */
-export const APIS: readonly Api[] = [openai];
+export const APIS: readonly Api[] = [ollama, openai];
 
 /** A request's API and canonical endpoint. */
 export interface Recognised {
