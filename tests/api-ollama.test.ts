@@ -74,8 +74,8 @@ describe('Ollama native API through the ollama client', () => {
     expect(stream.response.body[0]).toMatchObject({ __type__: 'ollama._types.ChatResponse', __data__: { message: { content: 'Hel' } } });
 
     recorder({ mode: 'replay', dir });
-    // Another host: the key is the endpoint and body, not where Ollama runs.
-    const elsewhere = 'http://127.0.0.1:9';
+    // Another host (not port 9 or another fetch-forbidden port, which msw 3 leaves to fetch to refuse): the key is the endpoint and body.
+    const elsewhere = 'http://127.0.0.1:11435';
     expect(await chatStream(client(elsewhere))).toEqual(live);
     const replayed = await client(elsewhere).chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'Say hello' }], stream: false });
     expect(replayed).toEqual({ ...answer, created_at: '1970-01-01T00:00:00Z', total_duration: 0, load_duration: 0, prompt_eval_duration: 0, eval_duration: 0 });
@@ -119,7 +119,7 @@ describe('Ollama native API through the ollama client', () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       recorder({ mode: 'replay', dir: await tempDir() });
-      const error = await chatStream(client('http://127.0.0.1:9')).catch((thrown: unknown) => thrown);
+      const error = await chatStream(client('http://127.0.0.1:11435')).catch((thrown: unknown) => thrown);
       expect(error).toMatchObject({ name: 'ResponseError', status_code: 404, error: expect.stringMatching(/^ai-vcr: no recording for POST \/api\/chat \(model "llama3.2"\) in replay mode/) });
     } finally {
       errors.mockRestore();

@@ -107,6 +107,9 @@ describe('replay', () => {
   });
 
   it('answers a miss with an error that says what was asked, where it looked and how to record it', async () => {
+    // Only this test's own attempts: on msw 3 with openai 7, closing a recorder after a replayed
+    // stream makes an attempt to api.openai.com (a known msw 3 issue, see docs/developing.md).
+    const before = blockedConnections().length;
     const dir = await tempDir({ fixtures: true });
     recorder({ mode: 'replay', dir });
     const { request } = await fixture(EARTH);
@@ -120,7 +123,7 @@ describe('replay', () => {
     expect(message).toContain('nearest:');
     expect(message).toContain('body.messages[0].content: recorded "Which planet do humans live on?", request has "Which planet do humans live in?"');
     expect(message).toContain('AI_VCR_MODE=record-if-missing npm test');
-    expect(blockedConnections()).toEqual([]);
+    expect(blockedConnections().slice(before)).toEqual([]);
   });
 
   it('names the file and field of a broken recording, and keeps serving the others', async () => {
