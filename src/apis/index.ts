@@ -1,11 +1,12 @@
 import type { Api } from './api.js';
+import { anthropic } from './anthropic.js';
 import { openai } from './openai.js';
 
 /**
  * Every API ai-vcr records, in the order their endpoints are tried: OpenAI-compatible last,
  * since it recognises paths by their suffix alone, under any prefix.
  */
-export const APIS: readonly Api[] = [openai];
+export const APIS: readonly Api[] = [anthropic, openai];
 
 /** A request's API and canonical endpoint. */
 export interface Recognised {
@@ -35,5 +36,5 @@ export function listOf(endpoint: string): Api['list'] {
   return APIS.find((api) => api.list?.endpoint === endpoint)?.list;
 }
 
-export { openai };
+export { anthropic, openai };
 export type { Api };
