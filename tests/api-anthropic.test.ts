@@ -6,7 +6,9 @@ import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { formatReading, read } from '../src/cli/conversation.js';
 import type { RecorderEvent } from '../src/events.js';
+import { readRecording } from '../src/store.js';
 import { MODELS, SCENARIOS, startAnthropicUpstream, type AnthropicUpstream } from './support/anthropic-upstream.js';
 import { tempDir } from './support/fixtures.js';
 import { blockedConnections } from './support/no-network.js';
@@ -158,6 +160,19 @@ describe('@anthropic-ai/sdk', () => {
     expect(outcomes.map((event) => event.type)).toEqual(['replayed', 'replayed']);
   });
 
+  it('a call with ?beta=true (as the Python SDK and older JS ones send beta calls) is the same call, recorded under /v1/messages', async () => {
+    const beta = () =>
+      fetch(`${upstream.origin}/v1/messages?beta=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': API_KEY },
+        body: JSON.stringify(ask('claude-text')),
+      }).then((response) => response.json() as Promise<Anthropic.Message>);
+    const { dir, live } = await record(beta);
+    expect((await only(dir)).json.request).toMatchObject({ endpoint: '/v1/messages', url: `${upstream.origin}/v1/messages?beta=true` });
+    const { replayed } = await replay(dir, async () => [await beta(), await sdk().beta.messages.create(ask('claude-text')), await sdk().messages.create(ask('claude-text'))]);
+    expect(replayed.map((message) => message.content)).toEqual([live.content, live.content, live.content]);
+  });
+
   it('count_tokens replays its count', async () => {
     const call = () => sdk().messages.countTokens({ model: 'claude-text', messages: [{ role: 'user', content: 'Hi' }] });
     const { dir, live } = await record(call);
@@ -222,6 +237,29 @@ describe('@anthropic-ai/sdk', () => {
     expect(closed).toMatch(/^ai-vcr: 1 call was not recorded:\n {2}POST \/v1\/messages: /);
     expect(closed).toMatch(why);
     expect(await files(dir)).toEqual([]);
+  });
+});
+
+describe('ai-vcr show', () => {
+  async function shown(dir: string): Promise<string[]> {
+    const lines: string[] = [];
+    for (const name of await files(dir)) {
+      const loaded = await readRecording(path.join(dir, name));
+      if (!loaded.ok) throw new Error(loaded.problem);
+      lines.push(...formatReading(read(loaded.recording, { fold: Infinity })));
+    }
+    return lines;
+  }
+
+  it('reads a streamed tool call and a thinking answer from their events', async () => {
+    const { dir } = await record(async () => {
+      await events(await sdk().messages.create({ ...ask('claude-tool', 'Update my issues'), system: 'Be brief.', tools: [{ name: 'updateIssueList', input_schema: { type: 'object' } }], stream: true }));
+      await sdk().messages.create(ask('claude-thinking', 'Divide it by 5'));
+    });
+    const lines = await shown(dir);
+    expect(lines).toEqual(expect.arrayContaining(['  system: Be brief.', '  user: Update my issues', '  tools: updateIssueList', "  assistant: I'll update the issue list for you.", '  assistant calls updateIssueList({})']));
+    expect(lines).toEqual(expect.arrayContaining(['  user: Divide it by 5', '  assistant: 925 ÷ 5 = 185', 'finish end_turn  usage 69 in, 53 out tokens']));
+    expect(lines.find((line) => line.startsWith('  assistant reasons: '))).toContain('The previous result was 925.');
   });
 });
 
