@@ -50,10 +50,10 @@ async function record<T>(call: () => Promise<T>, dir?: string): Promise<{ dir: s
 }
 
 /** Replays from `dir`; nothing may reach the upstream or the network. */
-async function replay<T>(dir: string, call: () => Promise<T>): Promise<{ replayed: T; events: RecorderEvent[] }> {
+async function replay<T>(dir: string, call: () => Promise<T>, delay = 0): Promise<{ replayed: T; events: RecorderEvent[] }> {
   const requests = upstream.requests.length;
   const events: RecorderEvent[] = [];
-  recorder({ mode: 'replay', dir }, { onEvent: (event) => events.push(event) });
+  recorder({ mode: 'replay', dir, delay }, { onEvent: (event) => events.push(event) });
   const replayed = await call();
   await closeRecorders();
   expect(upstream.requests).toHaveLength(requests);
@@ -106,6 +106,19 @@ describe('@anthropic-ai/sdk', () => {
     expect(replayed.map((event) => event.type)).toEqual(handedOut(SCENARIOS.text).map((event) => event.type));
     expect(replayed.slice(1)).toEqual(live.slice(1));
     expect(replayed[0]).toMatchObject({ type: 'message_start', message: { id: json.response.body[0].__data__.message.id } });
+  });
+
+  it('a paced replay hands the events out one by one, the delay apart', async () => {
+    const call = async () => {
+      const arrivals: number[] = [];
+      for await (const _ of await sdk().messages.create({ ...ask('claude-text'), stream: true })) arrivals.push(performance.now());
+      return arrivals;
+    };
+    const { dir } = await record(call);
+    const { replayed } = await replay(dir, call, 20);
+    // 12 events, the ping among them (the SDK skips it), each 20 ms after the one before.
+    expect(replayed).toHaveLength(11);
+    expect(replayed.at(-1)! - replayed[0]!).toBeGreaterThanOrEqual(10 * 20 * 0.8);
   });
 
   it('messages.stream(): the helper puts the replayed events together into the same message', async () => {
