@@ -248,7 +248,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
   /** A recorded answer (or a broken recording's error) for this request, if the directory has one. */
   async function fromRecordings(request: Request, api: Api, list: boolean, key: string) {
     if (list && api.list) {
-      const models = await store.models();
+      const models = await store.models(api.list.endpoint);
       if (models.kind === 'hit') {
         return { type: 'replayed' as const, file: models.files[0], files: models.files, message: undefined, response: api.list.respond(models.data) };
       }

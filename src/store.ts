@@ -159,12 +159,15 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
       return (entry && (await lookupFile(entry.file))) ?? { kind: 'miss' };
     },
 
-    /** Every model-list recording, merged like llama-stack does (first file wins on a duplicate id). */
-    async models(): Promise<ModelsLookup> {
+    /**
+     * Every recording of a list endpoint, merged like llama-stack merges model lists (first file
+     * wins on a duplicate id). Per endpoint: two APIs' lists are never one answer.
+     */
+    async models(endpoint: string): Promise<ModelsLookup> {
       const built = await getIndex();
       const blocked = built.invalid.find(({ problem }) => problem === NOT_A_DIRECTORY);
       if (blocked) return { kind: 'invalid', ...blocked };
-      const files = built.models.map(({ file }) => file);
+      const files = built.models.filter(({ request }) => request.endpoint === endpoint).map(({ file }) => file);
       if (files.length === 0) return { kind: 'miss' };
       const byId = new Map<unknown, Record<string, unknown>>();
       for (const file of files) {

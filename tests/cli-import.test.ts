@@ -36,7 +36,7 @@ describe('ai-vcr import', () => {
       expect(lookup).toMatchObject({ kind: 'hit', file: path.join(dir, `${keyOf(recording)}.json`) });
       expect(await readFile(path.join(dir, `${keyOf(recording)}.json`))).toEqual(await readFile(file));
     }
-    expect(await store.models()).toMatchObject({ kind: 'hit', files: [path.join(dir, 'samples', MODELS)] });
+    expect(await store.models('/v1/models')).toMatchObject({ kind: 'hit', files: [path.join(dir, 'samples', MODELS)] });
 
     const again = await cli(['import', dir], { cwd: '/' });
     expect(again.stdout).toBe('ai-vcr import: moved 0, 12 already named by their key\n');

@@ -1,4 +1,5 @@
 import type { Api } from './api.js';
+import { anthropic } from './anthropic.js';
 import { ollama } from './ollama.js';
 import { openai } from './openai.js';
 
@@ -6,7 +7,7 @@ import { openai } from './openai.js';
  * Every API ai-vcr records, in the order their endpoints are tried: OpenAI-compatible last,
  * since it recognises paths by their suffix alone, under any prefix.
  */
-export const APIS: readonly Api[] = [ollama, openai];
+export const APIS: readonly Api[] = [anthropic, ollama, openai];
 
 /** A request's API and canonical endpoint. */
 export interface Recognised {
@@ -36,5 +37,5 @@ export function listOf(endpoint: string): Api['list'] {
   return APIS.find((api) => api.list?.endpoint === endpoint)?.list;
 }
 
-export { openai };
+export { anthropic, openai };
 export type { Api };
