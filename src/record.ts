@@ -210,13 +210,13 @@ function responseHeaders(upstream: Response): Record<string, string> {
 function streamRecording(events: WireEvent[], framing: Framing, status: number, context: RecordContext): Recording {
   const body: SdkObject[] = [];
   const times: number[] = [];
-  let terminator: string | undefined;
+  let terminator: { data: string; event?: string } | undefined;
   const { api, keyed, generic } = context;
   for (const [i, { event, data, at }] of events.entries()) {
     const parsed = objectOf(data);
     if (!parsed) {
-      if (i === events.length - 1 && body.length > 0 && !event) {
-        terminator = data;
+      if (i === events.length - 1 && body.length > 0) {
+        terminator = { data, ...(event === undefined ? {} : { event }) };
         continue;
       }
       throw new Error(`the upstream's event ${body.length + 1} is not a JSON object: ${excerpt(data)}`);
@@ -226,7 +226,11 @@ function streamRecording(events: WireEvent[], framing: Framing, status: number, 
     body.push(object);
     times.push(at);
   }
-  const stream = { framing: framing.name, ...(terminator === undefined ? {} : { terminator }) };
+  const stream = {
+    framing: framing.name,
+    ...(terminator === undefined ? {} : { terminator: terminator.data }),
+    ...(terminator?.event === undefined ? {} : { terminator_event: terminator.event }),
+  };
   return build(context, { body, is_streaming: true, ...statusField(status), chunk_times_ms: times, stream });
 }
 
