@@ -1,6 +1,6 @@
 import { http, passthrough, type HttpHandler } from 'msw';
 import type { Api } from './apis/api.js';
-import { apiAtHost, openai, recognise } from './apis/index.js';
+import { apiAtHost, openai, recogniseOrClaim, type Recognised } from './apis/index.js';
 import type { RecorderEvent, RecorderHooks } from './events.js';
 import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
 import { invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
@@ -94,11 +94,13 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     const hostApi = apiAtHost(url.hostname);
     const atLlmApi = options.baseUrls ? options.baseUrls.some((base) => isUnder(url, base)) : hostApi !== undefined;
     if (options.baseUrls && !atLlmApi) return undefined;
-    const recognised = recognise(url.pathname, request.headers);
+    const found = recogniseOrClaim(url.pathname, request.headers);
+    const claimed = found && 'generic' in found ? found : undefined;
+    const recognised = claimed ? undefined : (found as Recognised | undefined);
     const known = recognised && recognised.method === request.method ? recognised : undefined;
-    // Elsewhere only the endpoints an API module knows are LLM calls; at an LLM API, every call is.
-    if (!known && !atLlmApi) return undefined;
-    const api: Api = known?.api ?? hostApi ?? openai;
+    // Elsewhere only the endpoints an API module knows or claims are LLM calls; at an LLM API, every call is.
+    if (!known && !claimed && !atLlmApi) return undefined;
+    const api: Api = known?.api ?? claimed?.api ?? hostApi ?? openai;
     const endpoint = known?.endpoint ?? genericEndpoint(url);
     const binary = binaryBody(request.headers.get('content-type'));
     if (binary) {

@@ -1,11 +1,13 @@
 import type { Api } from './api.js';
+import { gemini } from './gemini.js';
 import { openai } from './openai.js';
+import { vertex } from './vertex.js';
 
 /**
  * Every API ai-vcr records, in the order their endpoints are tried: OpenAI-compatible last,
  * since it recognises paths by their suffix alone, under any prefix.
  */
-export const APIS: readonly Api[] = [openai];
+export const APIS: readonly Api[] = [vertex, gemini, openai];
 
 /** A request's API and canonical endpoint. */
 export interface Recognised {
@@ -15,11 +17,24 @@ export interface Recognised {
   method: 'GET' | 'POST';
 }
 
+/** A path its API claims as one of its other JSON endpoints (see `Api.endpoint`): recorded generically, by path and query. */
+export interface Claimed {
+  api: Api;
+  generic: true;
+}
+
 /** The API endpoint a request path is, at any host, or undefined when it is none ai-vcr records. */
 export function recognise(path: string, headers?: Headers): Recognised | undefined {
+  const found = recogniseOrClaim(path, headers);
+  return found && 'generic' in found ? undefined : found;
+}
+
+/** As recognise(), and also the paths an API claims as generic ones. */
+export function recogniseOrClaim(path: string, headers?: Headers): Recognised | Claimed | undefined {
   const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   for (const api of APIS) {
     const endpoint = api.endpoint(trimmed, headers);
+    if (endpoint === null) return { api, generic: true };
     if (endpoint) return { api, endpoint, method: api.method(endpoint) };
   }
   return undefined;
@@ -35,5 +50,5 @@ export function listOf(endpoint: string): Api['list'] {
   return APIS.find((api) => api.list?.endpoint === endpoint)?.list;
 }
 
-export { openai };
+export { gemini, openai, vertex };
 export type { Api };
