@@ -104,13 +104,14 @@ const STATUS_NAMES: Record<number, string> = { 400: 'FAILED_PRECONDITION', 404: 
 
 /**
  * Google's error shape, `{error: {code, message, status}}`. A broken recording or a failed
- * normalize answers 400, not 422: LangChain's caller retries 422 (it spares only 400-407 and
- * 409), and @google/genai (no retries by default), the Interactions client (408, 409, 429, 5xx)
- * and the AI SDK (408, 409, 429, 5xx) retry neither.
+ * normalize answers 400, not 422: LangChain's caller retries 422 (it spares only 400-407, 409
+ * and 413), and @google/genai (no retries by default), its Stainless-generated Interactions
+ * client (408, 409, 429, 5xx, unless x-should-retry says) and the AI SDK (408, 409, 429, 5xx)
+ * retry neither.
  */
 export function googleError(status: 404 | 422, code: string, message: string): Response {
   const sent = status === 422 ? 400 : status;
-  return HttpResponse.json({ error: { code: sent, message, status: STATUS_NAMES[sent] } }, { status: sent, headers: { 'x-ai-vcr': code } });
+  return HttpResponse.json({ error: { code: sent, message, status: STATUS_NAMES[sent] } }, { status: sent, headers: { 'x-ai-vcr': code, 'x-should-retry': 'false' } });
 }
 
 interface Part {
