@@ -7,6 +7,7 @@ import { ChatGoogleGenerativeAI } from '@langchain/google-genai';
 import { embedMany, generateText, streamText, type LanguageModel } from 'ai';
 import { OAuth2Client } from 'google-auth-library';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { vertex } from '../src/apis/index.js';
 import { tempDir } from './support/fixtures.js';
 import { CLAUDE, CLAUDE_EVENTS, REASONING_CHUNKS, startGeminiUpstream, TOOL_CALL, type GeminiUpstream } from './support/gemini-upstream.js';
 import { blockedConnections } from './support/no-network.js';
@@ -105,7 +106,7 @@ describe('@ai-sdk/google', () => {
 });
 
 describe('@ai-sdk/google-vertex', () => {
-  const vertex = (baseUrl?: string) =>
+  const vertexAi = (baseUrl?: string) =>
     createVertex({
       project: 'my-project-4711',
       location: 'us-central1',
@@ -114,18 +115,17 @@ describe('@ai-sdk/google-vertex', () => {
     });
 
   it('Gemini on Vertex, streamText, with an OAuth token that never reaches the file', async () => {
-    const { live, replayed, files } = await recordThenReplay((baseUrl) => streamed(vertex(baseUrl)('gemini-2.5-flash'), 'How many r in strawberry?'));
+    const { live, replayed, files } = await recordThenReplay((baseUrl) => streamed(vertexAi(baseUrl)('gemini-2.5-flash'), 'How many r in strawberry?'));
     expect(live.parts.filter((part) => part.startsWith('text-delta:')).map((part) => part.slice('text-delta:'.length)).join('')).toBe(sampleText);
     expect(replayed).toEqual(live);
     expect(upstream.requests[0]!.headers.authorization).toBe(`Bearer ${VERTEX_TOKEN}`);
-    expect(files[0].request.endpoint).toBe('/v1beta1/publishers/google/models/gemini-2.5-flash:streamGenerateContent');
+    expect(files[0].request.endpoint).toBe('/v1/publishers/google/models/gemini-2.5-flash:streamGenerateContent');
   });
 
-  it('express mode (an API key) replays what was recorded with a project', async () => {
+  it('express mode (an API key, /v1, no project) replays what was recorded with a project at /v1beta1', async () => {
     const dir = await tempDir();
     recorder({ mode: 'record', dir });
-    // Express mode calls /v1, the project's default is /v1beta1: record at /v1 to share the file.
-    const live = await generated(createVertex({ project: 'p', location: 'us-central1', googleAuthOptions: { authClient: authClient() }, baseURL: `${upstream.origin}/v1/projects/p/locations/us-central1/publishers/google` })('gemini-2.5-flash'), 'hello');
+    const live = await generated(vertexAi(upstream.origin)('gemini-2.5-flash'), 'hello');
     await closeRecorders();
     recorder({ mode: 'replay', dir });
     const replayed = await generated(createVertex({ apiKey: API_KEY })('gemini-2.5-flash'), 'hello');
@@ -152,6 +152,8 @@ describe('@ai-sdk/google-vertex', () => {
       expect(file.response.body.map((chunk: { __event__: string }) => chunk.__event__)).toEqual(CLAUDE_EVENTS.map((event) => event.type));
       expect(file.response.body[0].__type__).toBe('anthropic.types.RawMessageStreamEvent');
       expect(file.response.body[0].__data__.message.id).toMatch(/^rec-[0-9a-f]{12}$/);
+      const datas = file.response.body.map((chunk: { __data__: Record<string, unknown> }) => chunk.__data__);
+      expect(vertex.describe!(file.request.endpoint, file.request.body, datas, true)).toMatchObject({ messages: [{ role: 'user', text: 'How are you?' }], text, finish: 'end_turn', usage: { input_tokens: 12, output_tokens: 30 } });
     });
 
     it('generateText', async () => {

@@ -5,9 +5,11 @@ import { DONE, sse } from '../wire/sse.js';
 
 /**
  * Google's Gemini API (AI Studio, generativelanguage.googleapis.com): `models/{m}:generateContent`
- * and its kin, and the Interactions API. The canonical endpoint keeps the API version: v1 and
- * v1beta accept different fields and answer differently, so one must not replay for the other.
- * Only a prefix before the version (a proxy's, a gateway's) goes.
+ * and its kin, and the Interactions API. The canonical endpoint keeps the model and the
+ * operation, and always reads `/v1beta/...`, whatever version was called: clients differ in the
+ * version they call for the same request (@google/genai 3 calls v1, 2 and the AI SDK v1beta,
+ * llama-stack's files say v1beta), and an SDK upgrade must not make every recording a miss. A
+ * prefix before the version (a proxy's, a gateway's) goes too. `request.url` keeps what was called.
  */
 
 /** Model operations of the Gemini format, shared with Vertex AI's Google publisher. */
@@ -15,7 +17,9 @@ export const MODEL_OPERATIONS = ['generateContent', 'streamGenerateContent', 'co
 
 /** `…/v1beta/models/gemini-2.5-flash:generateContent`; tuned models are addressed as `tunedModels/{m}`. */
 const MODEL_CALL = new RegExp(`/(v\\d+(?:alpha|beta)?\\d*)/(models|tunedModels)/([^/:]+):(${MODEL_OPERATIONS.join('|')})$`);
-const INTERACTIONS = /\/(v\d+(?:alpha|beta)?\d*)\/interactions$/;
+const INTERACTIONS = /\/v\d+(?:alpha|beta)?\d*\/interactions$/;
+/** The version every canonical endpoint reads (see above). */
+const VERSION = '/v1beta';
 /** Gemini's model list, whose path ends like OpenAI's: `v1beta` is Google's spelling only. */
 const BETA_MODEL_LIST = /\/v\d+(?:alpha|beta)\d*\/models$/;
 const V1_MODEL_LIST = /\/v\d+\/models$/;
@@ -32,9 +36,8 @@ export const gemini: Api = {
   hosts: [/^generativelanguage\.googleapis\.com$/],
   endpoint(path, headers) {
     const call = MODEL_CALL.exec(path);
-    if (call) return `/${call[1]}/${call[2]}/${call[3]}:${call[4]}`;
-    const interactions = INTERACTIONS.exec(path);
-    if (interactions) return `/${interactions[1]}/interactions`;
+    if (call) return `${VERSION}/${call[2]}/${call[3]}:${call[4]}`;
+    if (INTERACTIONS.test(path)) return `${VERSION}/interactions`;
     if (isModelList(path.split('?')[0]!, headers)) return null;
     return undefined;
   },

@@ -5,12 +5,14 @@ import { sse } from '../wire/sse.js';
 /**
  * Vertex AI's publisher models: Google's (the Gemini format) and Anthropic's (Claude on Vertex,
  * whose `:rawPredict` and `:streamRawPredict` carry Anthropic Messages bodies and streams). The
- * canonical endpoint keeps the API version, the publisher and the model, and drops the project
- * and location, which vary with the caller (express mode, with an API key, sends neither).
+ * canonical endpoint keeps the publisher, the model and the operation, and drops the project and
+ * location, which vary with the caller (express mode, with an API key, sends neither), and the
+ * version, which varies with the client (@google/genai calls v1beta1, the AI SDK v1 or v1beta1):
+ * it always reads `/v1/...`, Vertex AI's stable version.
  */
 const ANTHROPIC_OPERATIONS = ['rawPredict', 'streamRawPredict'] as const;
 const PUBLISHER_CALL = new RegExp(
-  `/(v\\d+(?:alpha|beta)?\\d*)/(?:projects/[^/]+/locations/[^/]+/)?publishers/(?:(google)/models/([^/:]+):(${MODEL_OPERATIONS.join('|')})|(anthropic)/models/([^/:]+):(${ANTHROPIC_OPERATIONS.join('|')}))$`,
+  `/v\\d+(?:alpha|beta)?\\d*/(?:projects/[^/]+/locations/[^/]+/)?publishers/(?:(google)/models/([^/:]+):(${MODEL_OPERATIONS.join('|')})|(anthropic)/models/([^/:]+):(${ANTHROPIC_OPERATIONS.join('|')}))$`,
 );
 
 const isClaude = (endpoint: string) => endpoint.includes('/publishers/anthropic/');
@@ -27,8 +29,8 @@ export const vertex: Api = {
   endpoint(path) {
     const call = PUBLISHER_CALL.exec(path);
     if (!call) return undefined;
-    const [, version, google, googleModel, googleOperation, anthropic, claude, claudeOperation] = call;
-    return google ? `/${version}/publishers/${google}/models/${googleModel}:${googleOperation}` : `/${version}/publishers/${anthropic}/models/${claude}:${claudeOperation}`;
+    const [, google, googleModel, googleOperation, anthropic, claude, claudeOperation] = call;
+    return google ? `/v1/publishers/${google}/models/${googleModel}:${googleOperation}` : `/v1/publishers/${anthropic}/models/${claude}:${claudeOperation}`;
   },
   method: () => 'POST',
   framings: [sse],
