@@ -1,8 +1,8 @@
 import { http, passthrough, type HttpHandler } from 'msw';
 import type { Api } from './apis/api.js';
-import { apiAtHost, openai, recogniseOrClaim, type Recognised } from './apis/index.js';
+import { apiAtHost, modelOfCall, openai, recogniseOrClaim, type Recognised } from './apis/index.js';
 import type { RecorderEvent, RecorderHooks } from './events.js';
-import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
+import { parseBody, requestKey, type KeyedRequest } from './key.js';
 import { invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
 import { createNormalizer } from './normalize.js';
@@ -125,7 +125,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       matched = { ...keyed, body: normalizeBody(body) };
     } catch (error) {
       const message = `ai-vcr: ${keyed.method} ${endpoint} could not be keyed: ${(error as Error).message}. Fix the function in the normalize option.`;
-      report({ type: 'missed', method: keyed.method, endpoint, model: modelOf(body), key: '', test, message });
+      report({ type: 'missed', method: keyed.method, endpoint, model: modelOfCall(endpoint, body), key: '', test, message });
       return api.error(422, 'normalize_failed', message);
     }
     const list = known?.api.list?.endpoint === endpoint;
@@ -137,7 +137,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     }
     const key = requestKey(matched);
     const event = (type: RecorderEvent['type'], extra: Partial<RecorderEvent> = {}) =>
-      report({ type, method: keyed.method, endpoint, model: modelOf(body), key, test, ...(keyed.call ? { call: keyed.call } : {}), ...extra });
+      report({ type, method: keyed.method, endpoint, model: modelOfCall(endpoint, body), key, test, ...(keyed.call ? { call: keyed.call } : {}), ...extra });
 
     if (options.mode === 'live') {
       event('passed-through');

@@ -1,7 +1,8 @@
 import { bypass } from 'msw';
 import { objectOf, type Api } from './apis/api.js';
+import { modelOfCall } from './apis/index.js';
 import { errorType } from './errors.js';
-import { modelOf, type KeyedRequest } from './key.js';
+import type { KeyedRequest } from './key.js';
 import { keptHeaders, redactUrl, secretsOf, withoutSecrets } from './redact.js';
 import type { Recording, SdkObject } from './recording.js';
 import type { Framing, WireEvent } from './wire/framing.js';
@@ -298,7 +299,7 @@ function build(context: RecordContext, response: Recording['response']): Recordi
       headers: keptHeaders(request.headers),
       body: keyed.body,
       endpoint: keyed.endpoint,
-      model: modelOf(keyed.body) ?? '',
+      model: modelOfCall(keyed.endpoint, keyed.body) ?? '',
     },
     response,
     id_normalization_mapping: {},

@@ -23,6 +23,8 @@ export interface Api {
    * and recorded generically, as a call at the API's host would be.
    */
   endpoint(path: string, headers?: Headers): string | null | undefined;
+  /** The model the endpoint's path names (Gemini's `/models/{m}:generateContent`), for requests whose body names none. */
+  model?(endpoint: string): string | undefined;
   /** The method a call to the endpoint really uses; a stored method is corrected to it (llama-stack writes POST for GETs). */
   method(endpoint: string): 'GET' | 'POST';
   /** The framing of the endpoint's streamed answers, when an upstream's content-type does not say. */

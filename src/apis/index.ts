@@ -1,3 +1,4 @@
+import { modelOf } from '../key.js';
 import type { Api } from './api.js';
 import { gemini } from './gemini.js';
 import { openai } from './openai.js';
@@ -38,6 +39,11 @@ export function recogniseOrClaim(path: string, headers?: Headers): Recognised | 
     if (endpoint) return { api, endpoint, method: api.method(endpoint) };
   }
   return undefined;
+}
+
+/** The model a call asks for: its body's `model`, or the one its endpoint's path names. */
+export function modelOfCall(endpoint: string, body: unknown): string | undefined {
+  return modelOf(body) ?? recognise(endpoint)?.api.model?.(endpoint);
 }
 
 /** The API whose own service a host is (api.anthropic.com, *.openai.azure.com), if any. */
