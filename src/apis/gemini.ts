@@ -41,6 +41,7 @@ export const gemini: Api = {
     if (isModelList(path.split('?')[0]!, headers)) return null;
     return undefined;
   },
+  model: modelInPath,
   method: () => 'POST',
   framings: [sse],
   stream: (endpoint) => (endpoint.endsWith('/interactions') ? interactionsEnd : generateContentEnd),
@@ -54,6 +55,11 @@ export const gemini: Api = {
     return endpoint.endsWith('/interactions') ? describeInteraction(body, objects) : describeGenerated(body, objects);
   },
 };
+
+/** The `{m}` of `…/models/{m}:operation`: generateContent bodies do not name their model. */
+export function modelInPath(endpoint: string): string | undefined {
+  return /\/models\/([^/:]+):/.exec(endpoint)?.[1];
+}
 
 /**
  * Gemini's model list: `…/v1beta/models` by its path; `…/v1/models` only when the request is a

@@ -1,5 +1,5 @@
 import { objectOf, type Api, type Description, type StreamEnd } from './api.js';
-import { describeGenerated, generateContentEnd, googleError, MODEL_OPERATIONS, modelTypeName, normalizeGenerated } from './gemini.js';
+import { describeGenerated, generateContentEnd, googleError, MODEL_OPERATIONS, modelInPath, modelTypeName, normalizeGenerated } from './gemini.js';
 import { sse } from '../wire/sse.js';
 
 /**
@@ -32,6 +32,7 @@ export const vertex: Api = {
     const [, google, googleModel, googleOperation, anthropic, claude, claudeOperation] = call;
     return google ? `/v1/publishers/${google}/models/${googleModel}:${googleOperation}` : `/v1/publishers/${anthropic}/models/${claude}:${claudeOperation}`;
   },
+  model: modelInPath,
   method: () => 'POST',
   framings: [sse],
   stream: (endpoint) => (isClaude(endpoint) ? messagesEnd : generateContentEnd),
