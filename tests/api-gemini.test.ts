@@ -182,6 +182,39 @@ describe('@google/genai, Gemini API', () => {
     expect(await replay(dir, () => list())).toEqual(live);
   });
 
+  it('a stream is complete when a chunk carried finishReason, though a usage-only chunk followed; or when the prompt was blocked', async () => {
+    const ask = async (contents: string, baseUrl?: string) => chunksOf(await studio(baseUrl).models.generateContentStream({ model: 'gemini-2.5-flash', contents }));
+    const dir = await tempDir();
+    recorder({ mode: 'record', dir });
+    const usageLast = await ask('usage-last', upstream.origin);
+    const blocked = await ask('blocked', upstream.origin);
+    await closeRecorders();
+    expect(usageLast).toHaveLength(REASONING_CHUNKS.length + 1);
+    expect(blocked[0]!.promptFeedback).toEqual({ blockReason: 'SAFETY' });
+    expect(await files(dir)).toHaveLength(2);
+    const replayed = await replay(dir, async () => ({ usageLast: await ask('usage-last'), blocked: await ask('blocked') }));
+    expect(replayed.usageLast.map(({ responseId: _, ...chunk }) => chunk)).toEqual(usageLast.map(({ responseId: _, ...chunk }) => chunk));
+    expect(replayed.blocked[0]!.promptFeedback).toEqual({ blockReason: 'SAFETY' });
+  });
+
+  it('a key in the query (?key=) never reaches the file, nor the key: the recording answers a client that sends it as a header', async () => {
+    const dir = await tempDir();
+    recorder({ mode: 'record', dir });
+    const response = await fetch(`${upstream.origin}/v1beta/models/gemini-2.5-flash:generateContent?key=${API_KEY}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ parts: [{ text: 'query key' }], role: 'user' }] }),
+    });
+    expect(response.status).toBe(200);
+    await closeRecorders();
+    expect(upstream.requests[0]!.url).toContain(`key=${API_KEY}`);
+    const [file] = await files(dir);
+    expect(file!.text).not.toContain(API_KEY);
+    expect(file!.json.request.url).toMatch(/key=%3Credacted%3E$/);
+    const replayed = await replay(dir, () => studio().models.generateContent({ model: 'gemini-2.5-flash', contents: 'query key' }));
+    expect(replayed.text).toBe(REASONING.candidates && (REASONING.candidates as { content: { parts: { text: string }[] } }[])[0]!.content.parts[0]!.text);
+  });
+
   it('a stream cut short, or broken off, is not recorded, and says why', async () => {
     const dir = await tempDir();
     recorder({ mode: 'record', dir });

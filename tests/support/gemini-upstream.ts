@@ -12,7 +12,9 @@ import { loopbackServer } from './upstream.js';
  *   an Interactions stream without its final event; a Claude stream without message_stop;
  * - `drop`: two chunks, then the connection destroyed;
  * - `bad`: a 400 in Google's error shape;
- * - `tool`: a functionCall with its id and thought signature.
+ * - `tool`: a functionCall with its id and thought signature;
+ * - `usage-last` (streamed): after the chunk with finishReason, one more with only usageMetadata;
+ * - `blocked` (streamed): one chunk with promptFeedback.blockReason and no candidates, as for a blocked prompt.
  */
 export interface GeminiUpstream {
   origin: string;
@@ -81,7 +83,8 @@ async function answer(pathname: string, method: string, body: Record<string, unk
   }
   if (claude) return json(res, 200, { ...CLAUDE, id: fresh('msg_vrtx_') });
   if (pathname.endsWith(':streamGenerateContent')) {
-    const chunks = asked === 'tool' ? [toolAnswer(responseId)] : REASONING_CHUNKS.map((chunk) => ({ ...chunk, responseId }));
+    const chunks = asked === 'tool' ? [toolAnswer(responseId)] : asked === 'blocked' ? [{ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 }, responseId }] : REASONING_CHUNKS.map((chunk) => ({ ...chunk, responseId }));
+    if (asked === 'usage-last') chunks.push({ usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 29, totalTokenCount: 294 }, modelVersion: 'gemini-3-pro-preview', responseId });
     return stream(res, asked, chunks.map((data) => ({ data })), undefined);
   }
   if (pathname.endsWith(':generateContent')) return json(res, 200, asked === 'tool' ? toolAnswer(responseId) : { ...REASONING, responseId });
