@@ -83,7 +83,7 @@ async function answer(pathname: string, method: string, body: Record<string, unk
   }
   if (claude) return json(res, 200, { ...CLAUDE, id: fresh('msg_vrtx_') });
   if (pathname.endsWith(':streamGenerateContent')) {
-    const chunks = asked === 'tool' ? [toolAnswer(responseId)] : asked === 'blocked' ? [{ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 }, responseId }] : REASONING_CHUNKS.map((chunk) => ({ ...chunk, responseId }));
+    const chunks: Record<string, unknown>[] = asked === 'tool' ? [toolAnswer(responseId)] : asked === 'blocked' ? [{ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 }, responseId }] : REASONING_CHUNKS.map((chunk) => ({ ...chunk, responseId }));
     if (asked === 'usage-last') chunks.push({ usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 29, totalTokenCount: 294 }, modelVersion: 'gemini-3-pro-preview', responseId });
     return stream(res, asked, chunks.map((data) => ({ data })), undefined);
   }
