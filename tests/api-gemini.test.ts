@@ -1,6 +1,6 @@
 import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ApiError, GoogleGenAI } from '@google/genai';
+import { ApiError, GoogleGenAI, type GoogleGenAIOptions } from '@google/genai';
 import { OAuth2Client } from 'google-auth-library';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { recognise } from '../src/apis/index.js';
@@ -28,8 +28,11 @@ const studio = (baseUrl?: string) => new GoogleGenAI({ apiKey: API_KEY, ...(base
 
 /** Vertex with a project and an OAuth token already in hand, so google-auth-library asks no token server. */
 function vertexAi(baseUrl?: string) {
-  const authClient = new OAuth2Client();
-  authClient.setCredentials({ access_token: VERTEX_TOKEN, expiry_date: Date.now() + 3_600_000 });
+  const client = new OAuth2Client();
+  client.setCredentials({ access_token: VERTEX_TOKEN, expiry_date: Date.now() + 3_600_000 });
+  // The hoisted google-auth-library may be another major than @google/genai's own (the newest
+  // stack: 11 for @ai-sdk/google-vertex 5, 10 for @google/genai 3); only its types differ.
+  const authClient = client as unknown as NonNullable<NonNullable<GoogleGenAIOptions['googleAuthOptions']>['authClient']>;
   return new GoogleGenAI({ vertexai: true, project: 'my-project-4711', location: 'us-central1', googleAuthOptions: { authClient }, ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
 }
 
