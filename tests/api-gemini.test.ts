@@ -87,6 +87,30 @@ describe('endpoints', () => {
   });
 });
 
+describe('show', () => {
+  it("a streamed Claude on Vertex tool call: its arguments put together from the deltas", () => {
+    const endpoint = '/v1/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict';
+    const events = [
+      { type: 'message_start', message: { id: 'rec-1', type: 'message', role: 'assistant', content: [], usage: { input_tokens: 20, output_tokens: 1 } } },
+      { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_kept', name: 'get_weather', input: {} } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"city":' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '"Paris"}' } },
+      { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } },
+      { type: 'message_stop' },
+    ];
+    const body = { messages: [{ role: 'user', content: 'Weather?' }], tools: [{ name: 'get_weather' }] };
+    expect(recognise(endpoint)!.api.describe!(endpoint, body, events, true)).toEqual({
+      messages: [{ role: 'user', text: 'Weather?' }],
+      tools: ['get_weather'],
+      text: '',
+      reasoning: '',
+      calls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }],
+      finish: 'tool_use',
+      usage: { input_tokens: 20, output_tokens: 9 },
+    });
+  });
+});
+
 describe('@google/genai, Gemini API', () => {
   it('generateContent: the same answer replayed at the real host; responseId normalized, thought signature kept, no key in the file', async () => {
     const ask = () => studio(upstream.origin).models.generateContent({ model: 'gemini-3-pro-preview', contents: 'How many r in strawberry?' });

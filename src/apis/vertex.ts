@@ -76,30 +76,30 @@ function describeMessage(body: unknown, objects: readonly Record<string, unknown
   const messages = (request.messages ?? []).map((message) => ({ role: message.role ?? 'user', text: blocksText(message.content) }));
   if (request.system) messages.unshift({ role: 'system', text: blocksText(request.system) });
   const description: Description = { messages, tools: (request.tools ?? []).map((tool) => String(tool.name)), text: '', reasoning: '', calls: [] };
-  const arguments_: string[] = [];
   for (const object of objects) {
     const message = (object.type === 'message' ? object : object.type === 'message_start' ? object.message : undefined) as { content?: Block[]; stop_reason?: string; usage?: Record<string, number> } | undefined;
-    for (const block of message?.content ?? []) addBlock(description, block, arguments_);
-    if (object.type === 'content_block_start') addBlock(description, object.content_block as Block, arguments_);
+    for (const block of message?.content ?? []) addBlock(description, block);
+    if (object.type === 'content_block_start') addBlock(description, object.content_block as Block);
     const delta = object.delta as { type?: string; text?: string; thinking?: string; partial_json?: string; stop_reason?: string } | undefined;
     if (delta?.type === 'text_delta') description.text += delta.text ?? '';
     if (delta?.type === 'thinking_delta') description.reasoning += delta.thinking ?? '';
-    if (delta?.type === 'input_json_delta') arguments_[arguments_.length - 1] = (arguments_.at(-1) ?? '') + (delta.partial_json ?? '');
+    const call = description.calls.at(-1);
+    if (delta?.type === 'input_json_delta' && call) call.arguments += delta.partial_json ?? '';
     const stop = message?.stop_reason ?? delta?.stop_reason;
     if (stop) description.finish = stop;
     const usage = (message?.usage ?? object.usage) as Record<string, number> | undefined;
     if (usage) description.usage = { input_tokens: usage.input_tokens ?? description.usage?.input_tokens, output_tokens: usage.output_tokens };
   }
-  description.calls.forEach((call, i) => (call.arguments ||= arguments_[i] || '{}'));
+  for (const call of description.calls) call.arguments ||= '{}';
   return description;
 }
 
-function addBlock(description: Description, block: Block, arguments_: string[]): void {
+/** A streamed tool_use block starts with an empty input; its arguments follow as input_json_delta. */
+function addBlock(description: Description, block: Block): void {
   if (block.type === 'text') description.text += block.text ?? '';
   if (block.type === 'thinking') description.reasoning += block.thinking ?? '';
   if (block.type === 'tool_use') {
     const input = block.input && Object.keys(block.input).length > 0 ? JSON.stringify(block.input) : '';
     description.calls.push({ name: String(block.name), arguments: input });
-    arguments_.push('');
   }
 }
