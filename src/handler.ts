@@ -1,8 +1,8 @@
 import { http, passthrough, type HttpHandler } from 'msw';
 import type { Api } from './apis/api.js';
-import { apiAtHost, openai, recognise } from './apis/index.js';
+import { apiAtHost, modelOfCall, openai, recogniseOrClaim, type Recognised } from './apis/index.js';
 import { recordingFailures, type RecorderEvent, type RecorderHooks } from './events.js';
-import { modelOf, parseBody, requestKey, type KeyedRequest } from './key.js';
+import { parseBody, requestKey, type KeyedRequest } from './key.js';
 import { invalidMessage, missMessage, unreachableMessage, unservedMessage } from './miss.js';
 import { claim } from './mocked-copy.js';
 import { createNormalizer } from './normalize.js';
@@ -95,11 +95,13 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     // An LLM API's own host is one whatever baseUrls say: in replay mode nothing may reach it.
     const atLlmApi = hostApi !== undefined || (options.baseUrls?.some((base) => isUnder(url, base)) ?? false);
     if (options.baseUrls && !atLlmApi) return undefined;
-    const recognised = recognise(url.pathname, request.headers);
+    const found = recogniseOrClaim(url.pathname, request.headers);
+    const claimed = found && 'generic' in found ? found : undefined;
+    const recognised = claimed ? undefined : (found as Recognised | undefined);
     const known = recognised && recognised.method === request.method ? recognised : undefined;
-    // Elsewhere only the endpoints an API module knows are LLM calls; at an LLM API, every call is.
-    if (!known && !atLlmApi) return undefined;
-    const api: Api = known?.api ?? hostApi ?? openai;
+    // Elsewhere only the endpoints an API module knows or claims are LLM calls; at an LLM API, every call is.
+    if (!known && !claimed && !atLlmApi) return undefined;
+    const api: Api = known?.api ?? claimed?.api ?? hostApi ?? openai;
     const endpoint = known?.endpoint ?? genericEndpoint(url);
     const binary = binaryBody(request.headers.get('content-type'));
     if (binary) {
@@ -124,7 +126,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
       matched = { ...keyed, body: normalizeBody(body) };
     } catch (error) {
       const message = `ai-vcr: ${keyed.method} ${endpoint} could not be keyed: ${(error as Error).message}. Fix the function in the normalize option.`;
-      report({ type: 'missed', method: keyed.method, endpoint, model: modelOf(body, endpoint), key: '', test, message });
+      report({ type: 'missed', method: keyed.method, endpoint, model: modelOfCall(endpoint, body), key: '', test, message });
       return api.error(422, 'normalize_failed', message);
     }
     const list = known?.api.list?.endpoint === endpoint;
@@ -136,7 +138,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     }
     const key = requestKey(matched);
     const event = (type: RecorderEvent['type'], extra: Partial<RecorderEvent> = {}) =>
-      report({ type, method: keyed.method, endpoint, model: modelOf(body, endpoint), key, test, ...(keyed.call ? { call: keyed.call } : {}), ...extra });
+      report({ type, method: keyed.method, endpoint, model: modelOfCall(endpoint, body), key, test, ...(keyed.call ? { call: keyed.call } : {}), ...extra });
 
     if (options.mode === 'live') {
       event('passed-through');

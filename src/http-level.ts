@@ -55,13 +55,13 @@ export function fromHttpLevel(file: HttpRecording): Converted {
   }
   if (!Array.isArray(response.body)) return { ok: false, problem: 'response.body: is_streaming is true, so body must be the list of SSE lines' };
   const chunks: SdkObject[] = [];
-  let terminator: string | undefined;
+  let terminator: { data: string; event?: string } | undefined;
   let problem: string | undefined;
   const parser = createParser({
     onEvent({ event, data }) {
       const parsed = objectOf(data);
       if (parsed) chunks.push({ __type__: typeName(true), __data__: parsed, ...(event ? { __event__: event } : {}) });
-      else if (data === '[DONE]') terminator = data;
+      else if (data === '[DONE]') terminator = { data, ...(event ? { event } : {}) };
       else problem ??= `response.body: event ${chunks.length + 1}'s data is not a JSON object: ${JSON.stringify(data.slice(0, 80))}`;
     },
   });
@@ -69,6 +69,6 @@ export function fromHttpLevel(file: HttpRecording): Converted {
   if (problem) return { ok: false, problem };
   return {
     ok: true,
-    recording: { ...base, response: { body: chunks, is_streaming: true, ...(status === 200 ? {} : { status }), stream: { framing: 'sse', ...(terminator ? { terminator } : {}) } } },
+    recording: { ...base, response: { body: chunks, is_streaming: true, ...(status === 200 ? {} : { status }), stream: { framing: 'sse', ...(terminator ? { terminator: terminator.data } : {}), ...(terminator?.event ? { terminator_event: terminator.event } : {}) } } },
   };
 }

@@ -38,13 +38,8 @@ export function parseBody(text: string): unknown {
   }
 }
 
-/**
- * The model a request asks for: the body's `model`, or the one its path names (Gemini's
- * `/models/gemini-2.5-flash:generateContent`, Bedrock's `/model/{id}/converse`).
- */
-export function modelOf(body: unknown, endpoint?: string): string | undefined {
+/** The `model` a request body names, if any. */
+export function modelOf(body: unknown): string | undefined {
   const model = (body as { model?: unknown } | null)?.model;
-  if (typeof model === 'string') return model;
-  const named = endpoint && /\/models?\/([^/:]+)/.exec(endpoint)?.[1];
-  return named ? decodeURIComponent(named) : undefined;
+  return typeof model === 'string' ? model : undefined;
 }

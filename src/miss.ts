@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { modelOf, type KeyedRequest } from './key.js';
+import { modelOfCall } from './apis/index.js';
+import type { KeyedRequest } from './key.js';
 import type { ResolvedOptions } from './options.js';
 import type { TestInfo } from './events.js';
 import type { DirectoryIndex } from './store.js';
@@ -21,7 +22,7 @@ export interface MissContext {
  * ones left after the rules: what a rule changed never shows as a difference.
  */
 export function missMessage({ request, key, options, index, test, recordedCalls }: MissContext): string {
-  const model = modelOf(request.body, request.endpoint);
+  const model = modelOfCall(request.endpoint, request.body);
   const call = request.call ? `the ${ordinal(request.call)} call of ` : '';
   const lines = [`ai-vcr: no recording for ${call}${request.method} ${request.endpoint}${model ? ` (model "${model}")` : ''} in ${options.mode} mode.`];
   // More calls than were recorded: the request itself matches, so that is what needs saying.

@@ -1,7 +1,8 @@
 import { bypass } from 'msw';
 import { objectOf, type Api } from './apis/api.js';
+import { modelOfCall } from './apis/index.js';
 import { errorType } from './errors.js';
-import { modelOf, type KeyedRequest } from './key.js';
+import type { KeyedRequest } from './key.js';
 import { keptHeaders, redactUrl, secretsOf, withoutSecrets } from './redact.js';
 import type { Recording, SdkObject } from './recording.js';
 import type { Framing, WireEvent } from './wire/framing.js';
@@ -210,13 +211,13 @@ function responseHeaders(upstream: Response): Record<string, string> {
 function streamRecording(events: WireEvent[], framing: Framing, status: number, context: RecordContext): Recording {
   const body: SdkObject[] = [];
   const times: number[] = [];
-  let terminator: string | undefined;
+  let terminator: { data: string; event?: string } | undefined;
   const { api, keyed, generic } = context;
   for (const [i, { event, data, at }] of events.entries()) {
     const parsed = objectOf(data);
     if (!parsed) {
-      if (i === events.length - 1 && body.length > 0 && !event) {
-        terminator = data;
+      if (i === events.length - 1 && body.length > 0) {
+        terminator = { data, ...(event === undefined ? {} : { event }) };
         continue;
       }
       throw new Error(`the upstream's event ${body.length + 1} is not a JSON object: ${excerpt(data)}`);
@@ -226,7 +227,11 @@ function streamRecording(events: WireEvent[], framing: Framing, status: number, 
     body.push(object);
     times.push(at);
   }
-  const stream = { framing: framing.name, ...(terminator === undefined ? {} : { terminator }) };
+  const stream = {
+    framing: framing.name,
+    ...(terminator === undefined ? {} : { terminator: terminator.data }),
+    ...(terminator?.event === undefined ? {} : { terminator_event: terminator.event }),
+  };
   return build(context, { body, is_streaming: true, ...statusField(status), chunk_times_ms: times, stream });
 }
 
@@ -294,7 +299,7 @@ function build(context: RecordContext, response: Recording['response']): Recordi
       headers: keptHeaders(request.headers),
       body: keyed.body,
       endpoint: keyed.endpoint,
-      model: modelOf(keyed.body, keyed.endpoint) ?? '',
+      model: modelOfCall(keyed.endpoint, keyed.body) ?? '',
     },
     response,
     id_normalization_mapping: {},

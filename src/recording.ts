@@ -51,6 +51,8 @@ const RecordedResponse = z.looseObject({
     .looseObject({
       framing: z.enum(['sse', 'ndjson', 'eventstream']),
       terminator: z.string().optional(),
+      /** The SSE event name the terminator came with (Gemini Interactions ends `event: done` / `data: [DONE]`). */
+      terminator_event: z.string().optional(),
     })
     .optional(),
   /** ai-vcr's addition, for an answer that is not JSON: its content-type; the body is then `{ "text": ... }`. */

@@ -56,7 +56,7 @@ function eventsOf(recording: Recording, api: Api | undefined): Uint8Array[] {
   if (stored) {
     const framing = FRAMINGS[stored.framing] ?? sse;
     events = chunks.map((chunk) => framing.encode({ event: named(chunk), data: data(chunk) }));
-    if (stored.terminator !== undefined) events.push(framing.encode({ data: stored.terminator }));
+    if (stored.terminator !== undefined) events.push(framing.encode({ event: stored.terminator_event, data: stored.terminator }));
   } else {
     const legacy = api?.legacyStream?.(chunks.map((chunk) => chunk.__type__)) ?? { names: 'none', terminator: undefined };
     const nameOf = (chunk: SdkObject) => named(chunk) ?? (legacy.names === 'type' && typeof chunk.__data__.type === 'string' ? chunk.__data__.type : undefined);

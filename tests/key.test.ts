@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { modelOf, parseBody, requestKey } from '../src/key.js';
+import { modelOfCall } from '../src/apis/index.js';
+import { parseBody, requestKey } from '../src/key.js';
 
 /** Rebuild an object with its keys in another order, at every depth. */
 function shuffleKeys(value: unknown, seed: number): unknown {
@@ -55,10 +56,8 @@ describe('request key', () => {
 
 describe('the model a request asks for', () => {
   it("is the body's model, else the one its path names", () => {
-    expect(modelOf({ model: 'gpt-4o' }, '/v1/chat/completions')).toBe('gpt-4o');
-    expect(modelOf({ contents: [] }, '/v1beta/models/gemini-2.5-flash:streamGenerateContent')).toBe('gemini-2.5-flash');
-    expect(modelOf({ messages: [] }, '/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse')).toBe('anthropic.claude-3-haiku-20240307-v1:0');
-    expect(modelOf(null, '/v1/models')).toBeUndefined();
-    expect(modelOf(null)).toBeUndefined();
+    expect(modelOfCall('/v1/chat/completions', { model: 'gpt-4o' })).toBe('gpt-4o');
+    expect(modelOfCall('/v1beta/models/gemini-2.5-flash:streamGenerateContent', { contents: [] })).toBe('gemini-2.5-flash');
+    expect(modelOfCall('/v1/models', null)).toBeUndefined();
   });
 });

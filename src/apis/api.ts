@@ -18,9 +18,13 @@ export interface Api {
    * what is keyed and stored in `request.endpoint`. Parts of the path that name a model stay;
    * parts that vary with the caller (a prefix, a Vertex project and location) go. Also given
    * stored endpoints (llama-stack's `/v1/chat/completions`, `/api/ps`), which are then
-   * recognised too. `headers` is absent for stored ones.
+   * recognised too. `headers` is absent for stored ones. `null`: a path of this API that is one
+   * of its other JSON endpoints (Gemini's model list), kept from a module that matches by suffix
+   * and recorded generically, as a call at the API's host would be.
    */
-  endpoint(path: string, headers?: Headers): string | undefined;
+  endpoint(path: string, headers?: Headers): string | null | undefined;
+  /** The model the endpoint's path names (Gemini's `/models/{m}:generateContent`), for requests whose body names none. */
+  model?(endpoint: string): string | undefined;
   /** The method a call to the endpoint really uses; a stored method is corrected to it (llama-stack writes POST for GETs). */
   method(endpoint: string): 'GET' | 'POST';
   /** The framing of the endpoint's streamed answers, when an upstream's content-type does not say. */

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { modelOf, requestKey } from '../key.js';
+import { modelOfCall } from '../apis/index.js';
+import { requestKey } from '../key.js';
 import { readLastRun, type LastRunLookup } from '../last-run.js';
 import { DEFAULT_DIR, type Scope } from '../options.js';
 import type { Recording } from '../recording.js';
@@ -89,5 +90,5 @@ export function shortEndpoint(endpoint: string): string {
 
 /** The model a recording answered for: the recorded `model`, else the one its body names. */
 export function modelOfRecording(recording: Recording): string | undefined {
-  return recording.request.model || modelOf(recording.request.body, recording.request.endpoint);
+  return recording.request.model || modelOfCall(recording.request.endpoint, recording.request.body);
 }
