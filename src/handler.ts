@@ -156,7 +156,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
         }
         if (options.mode === 'replay') {
           const recordedCalls = matched.call ? await recordedCallsOf(matched) : undefined;
-          const message = missMessage({ request: matched, key, options, index: await store.index(), test, recordedCalls });
+          const message = missMessage({ request: matched, key, options, index: await store.index(), test, recordedCalls, credentials: api.credentials });
           event('missed', { message });
           return api.error(404, 'recording_not_found', message);
         }

@@ -14,6 +14,8 @@ export interface MissContext {
   test?: TestInfo | undefined;
   /** For the n-th call of a sequence (n from 2): how many of the calls before it were recorded. */
   recordedCalls?: number | undefined;
+  /** What to set to record, as the request's API module says. */
+  credentials: string;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface MissContext {
  * `request` is the request as keyed (normalize rules applied), so the differences shown are the
  * ones left after the rules: what a rule changed never shows as a difference.
  */
-export function missMessage({ request, key, options, index, test, recordedCalls }: MissContext): string {
+export function missMessage({ request, key, options, index, test, recordedCalls, credentials }: MissContext): string {
   const model = modelOfCall(request.endpoint, request.body);
   const call = request.call ? `the ${ordinal(request.call)} call of ` : '';
   const lines = [`ai-vcr: no recording for ${call}${request.method} ${request.endpoint}${model ? ` (model "${model}")` : ''} in ${options.mode} mode.`];
@@ -48,7 +50,7 @@ export function missMessage({ request, key, options, index, test, recordedCalls 
   if (index.invalid.length > MAX_SKIPPED) {
     lines.push(`  skipped:  ... and ${index.invalid.length - MAX_SKIPPED} more files that are not valid recordings`);
   }
-  lines.push(`To record it, run the tests once with the provider's API key set (e.g. OPENAI_API_KEY):`);
+  lines.push(`To record it, run the tests once with the API's credentials set (${credentials}):`);
   lines.push(`  ${recordCommand(options, test?.command)}`);
   return lines.join('\n');
 }

@@ -121,6 +121,8 @@ describe('Ollama native API through the ollama client', () => {
       recorder({ mode: 'replay', dir: await tempDir() });
       const error = await chatStream(client('http://127.0.0.1:11435')).catch((thrown: unknown) => thrown);
       expect(error).toMatchObject({ name: 'ResponseError', status_code: 404, error: expect.stringMatching(/^ai-vcr: no recording for POST \/api\/chat \(model "llama3.2"\) in replay mode/) });
+      // What to set to record is the API's own credentials, not another API's.
+      expect((error as { error: string }).error).toContain("run the tests once with the API's credentials set (OLLAMA_API_KEY for ollama.com; none for a local server)");
     } finally {
       errors.mockRestore();
     }

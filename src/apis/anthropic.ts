@@ -21,6 +21,7 @@ const ERROR_TYPES = { 404: 'not_found_error', 422: 'invalid_request_error' } as 
 
 export const anthropic: Api = {
   name: 'anthropic',
+  credentials: 'ANTHROPIC_API_KEY',
   hosts: [/^api\.anthropic\.com$/],
   endpoint(path, headers) {
     if (path === MODELS) return MODELS;

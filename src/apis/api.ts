@@ -8,6 +8,8 @@ import type { Framing, WireEvent } from '../wire/framing.js';
 export interface Api {
   /** For messages and the `api` of events: `openai`, `anthropic`, ... */
   name: string;
+  /** What a miss tells a user to set to record: the credentials its SDKs read (`OPENAI_API_KEY`). */
+  credentials: string;
   /**
    * Hosts of this API's own service (api.anthropic.com, bedrock-runtime.*.amazonaws.com). In
    * replay mode no call to them reaches the network, whether its endpoint is recorded or not.

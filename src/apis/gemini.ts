@@ -33,6 +33,7 @@ const INTERACTION_ENDS = ['interaction.complete', 'interaction.completed', 'erro
 
 export const gemini: Api = {
   name: 'gemini',
+  credentials: 'GEMINI_API_KEY',
   hosts: [/^generativelanguage\.googleapis\.com$/],
   endpoint(path, headers) {
     const call = MODEL_CALL.exec(path);

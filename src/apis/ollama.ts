@@ -23,6 +23,7 @@ const DURATIONS = ['total_duration', 'load_duration', 'prompt_eval_duration', 'e
 
 export const ollama: Api = {
   name: 'ollama',
+  credentials: 'OLLAMA_API_KEY for ollama.com; none for a local server',
   hosts: [/^ollama\.com$/],
   endpoint(path) {
     const at = path.lastIndexOf('/api/');

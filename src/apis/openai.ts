@@ -24,6 +24,7 @@ const RESPONSES_ENDS = ['response.completed', 'response.failed', 'response.incom
 
 export const openai: Api = {
   name: 'openai',
+  credentials: 'OPENAI_API_KEY',
   hosts: [
     /^api\.openai\.com$/,
     /\.openai\.azure\.com$/,

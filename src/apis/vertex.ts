@@ -25,6 +25,7 @@ const messagesEnd: StreamEnd = {
 
 export const vertex: Api = {
   name: 'vertex',
+  credentials: 'Google Cloud credentials, e.g. GOOGLE_APPLICATION_CREDENTIALS',
   hosts: [/^aiplatform\.googleapis\.com$/, /^[a-z0-9-]+-aiplatform\.googleapis\.com$/],
   endpoint(path) {
     const call = PUBLISHER_CALL.exec(path);
