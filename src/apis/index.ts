@@ -1,5 +1,6 @@
 import type { Api } from './api.js';
 import { anthropic } from './anthropic.js';
+import { cohere } from './cohere.js';
 import { ollama } from './ollama.js';
 import { openai } from './openai.js';
 
@@ -7,7 +8,7 @@ import { openai } from './openai.js';
  * Every API ai-vcr records, in the order their endpoints are tried: OpenAI-compatible last,
  * since it recognises paths by their suffix alone, under any prefix.
  */
-export const APIS: readonly Api[] = [anthropic, ollama, openai];
+export const APIS: readonly Api[] = [anthropic, cohere, ollama, openai];
 
 /** A request's API and canonical endpoint. */
 export interface Recognised {
@@ -37,5 +38,5 @@ export function listOf(endpoint: string): Api['list'] {
   return APIS.find((api) => api.list?.endpoint === endpoint)?.list;
 }
 
-export { anthropic, openai };
+export { anthropic, cohere, openai };
 export type { Api };
