@@ -202,6 +202,17 @@ describe('cohere-ai CohereClientV2', () => {
 
     await record(() => chat(upstream.origin), { recordErrors: true }).then(({ dir: again }) => files(again)).then(([other]) => expect(other!.text).toBe(before!.text));
   });
+
+  it("the SDK's own description of itself (X-Fern-*) is not taken for a credential: an answer that says JavaScript is stored whole", async () => {
+    const said = 'Write it in JavaScript with cohere-ai, as node runs it.';
+    const chat = (baseUrl?: string) => client(baseUrl).chat({ ...ask, model: 'echo', messages: [{ role: 'user', content: said }] });
+    const { dir, live } = await record(() => chat(upstream.origin));
+    expect(upstream.requests[0]!.headers['x-fern-language']).toBe('JavaScript');
+    const [file] = await files(dir);
+    expect(file!.json.response.body.__data__.message.content[0].text).toBe(said);
+    expect(file!.text).not.toContain(TOKEN);
+    expect((await replay(dir, () => chat())).message).toEqual(live.message);
+  });
 });
 
 describe('@ai-sdk/cohere with ai', () => {
