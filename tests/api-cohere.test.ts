@@ -2,7 +2,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createCohere } from '@ai-sdk/cohere';
 import { APICallError, generateText, streamText, jsonSchema, tool } from 'ai';
-import { Cohere, CohereClientV2, CohereError } from 'cohere-ai';
+import { Cohere, CohereClient, CohereClientV2, CohereError } from 'cohere-ai';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { recognise } from '../src/apis/index.js';
 import { formatReading, read } from '../src/cli/conversation.js';
@@ -175,7 +175,13 @@ describe('cohere-ai CohereClientV2', () => {
       .catch((error: unknown) => error);
     expect(upload).toBeInstanceOf(Cohere.NotFoundError);
     expect((upload as CohereError).message).toContain('multipart/form-data');
-    expect(intercepted).toBe(2);
+    // Cohere's other host, and a v1 endpoint this module does not know, are answered too, never sent.
+    const elsewhere = await client('https://api.cohere.ai').chat(ask).catch((error: unknown) => error);
+    expect(elsewhere).toBeInstanceOf(Cohere.NotFoundError);
+    const v1 = await new CohereClient({ token: TOKEN }).chat({ message: 'hello' }).catch((error: unknown) => error);
+    expect(v1).toBeInstanceOf(Cohere.NotFoundError);
+    expect((v1 as CohereError).message).toContain('POST /v1/chat');
+    expect(intercepted).toBe(4);
     await closeRecorders();
 
     const recorded = await record(() => client(upstream.origin).chat({ ...ask, messages: [{ role: 'user', content: 'to break' }] }));
