@@ -117,6 +117,15 @@ describe('cohere-ai CohereClientV2', () => {
     expect((await stat(path.join(dir, after!.name))).mtimeMs).toBe(mtime);
   });
 
+  it('chatStream replays event by event at the pace asked for', async () => {
+    const { dir } = await record(async () => eventsOf(await client(upstream.origin).chatStream(ask)));
+    recorder({ mode: 'replay', dir, delay: 20 });
+    const arrivals: number[] = [];
+    for await (const _ of await client().chatStream(ask)) arrivals.push(performance.now());
+    expect(arrivals).toHaveLength(TEXT_EVENTS.length);
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual((TEXT_EVENTS.length - 1) * 20 * 0.8);
+  });
+
   it('chatStream with tools: the tool plan and both calls, their ids kept, as the next request sends them back', async () => {
     const stream = async (baseUrl?: string) => eventsOf(await client(baseUrl).chatStream({ ...ask, model: 'tool', tools }));
     const { dir, live } = await record(() => stream(upstream.origin));
