@@ -261,7 +261,7 @@ function errorRecording(text: string, upstream: Response, context: RecordContext
     return { skipped: `the upstream answered ${status} ${upstream.statusText}`.trimEnd() + `, ${rule}` };
   }
   const parsed = objectOf(text);
-  const { body, wrapped } = parsed ? (context.api.errorBody?.(parsed) ?? { body: parsed, wrapped: false }) : { body: text, wrapped: false };
+  const { body, wrapped } = parsed ? (context.api.errorBody?.(parsed, idOf(context)) ?? { body: parsed, wrapped: false }) : { body: text, wrapped: false };
   const message = (body as { message?: unknown } | null)?.message ?? (body as { error?: { message?: unknown } } | null)?.error?.message;
   return build(context, {
     body: null,

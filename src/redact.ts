@@ -38,8 +38,12 @@ const HARMLESS_HEADERS = new Set([
   'openai-beta',
   'x-goog-api-client',
 ]);
-/** Stainless-generated SDKs (openai, anthropic, groq, ...) describe themselves: os, arch, runtime, retry count, timeout. */
-const HARMLESS_HEADER_PREFIX = 'x-stainless-';
+/**
+ * Generated SDKs describe themselves: Stainless ones (openai, anthropic, groq, ...) their os, arch,
+ * runtime, retry count and timeout; Fern ones (cohere-ai) their language, name, version and
+ * runtime, in values (`JavaScript`, `cohere-ai`) that answers say too.
+ */
+const HARMLESS_HEADER_PREFIXES = ['x-stainless-', 'x-fern-'];
 
 /**
  * Query parameters that choose a protocol, not a caller: Gemini's `alt=sse`, Azure's
@@ -59,7 +63,7 @@ export const REDACTED = '<redacted>';
 
 export function isHarmlessHeader(name: string): boolean {
   const lower = name.toLowerCase();
-  return HARMLESS_HEADERS.has(lower) || lower.startsWith(HARMLESS_HEADER_PREFIX);
+  return HARMLESS_HEADERS.has(lower) || HARMLESS_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }
 
 export function isHarmlessParam(name: string): boolean {

@@ -42,8 +42,11 @@ export interface Api {
   normalize(data: Record<string, unknown>, endpoint: string, id: string): Record<string, unknown>;
   /** An answer ai-vcr gives itself (a miss, a broken recording, a refused call), in this API's error shape, so its SDK throws its own error class with our message. */
   error(status: 404 | 422, code: string, message: string): Response;
-  /** How a recorded error is stored: OpenAI's SDKs (and llama-stack) keep the inner `error`; others keep the whole answer. */
-  errorBody?(answer: Record<string, unknown>): { body: unknown; wrapped: boolean };
+  /**
+   * How a recorded error is stored: OpenAI's SDKs (and llama-stack) keep the inner `error`; others
+   * keep the whole answer. `id` is what `normalize` gets, for an error that carries a request id.
+   */
+  errorBody?(answer: Record<string, unknown>, id: string): { body: unknown; wrapped: boolean };
   /**
    * For streams recorded without `response.stream` (llama-stack's first format): the event names
    * and terminator its API would have sent, since the file does not say.

@@ -1,6 +1,7 @@
 import { modelOf } from '../key.js';
 import type { Api } from './api.js';
 import { anthropic } from './anthropic.js';
+import { cohere } from './cohere.js';
 import { gemini } from './gemini.js';
 import { ollama } from './ollama.js';
 import { openai } from './openai.js';
@@ -10,7 +11,7 @@ import { vertex } from './vertex.js';
  * Every API ai-vcr records, in the order their endpoints are tried: OpenAI-compatible last,
  * since it recognises paths by their suffix alone, under any prefix.
  */
-export const APIS: readonly Api[] = [anthropic, vertex, gemini, ollama, openai];
+export const APIS: readonly Api[] = [anthropic, cohere, vertex, gemini, ollama, openai];
 
 /** A request's API and canonical endpoint. */
 export interface Recognised {
@@ -58,5 +59,5 @@ export function listOf(endpoint: string): Api['list'] {
   return APIS.find((api) => api.list?.endpoint === endpoint)?.list;
 }
 
-export { anthropic, gemini, ollama, openai, vertex };
+export { anthropic, cohere, gemini, ollama, openai, vertex };
 export type { Api };
