@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { endpointOf, methodOf, MODELS_ENDPOINT, type Endpoint } from './endpoint.js';
 import { requestKey, type KeyedRequest } from './key.js';
+import { isCurrent, readIndexCache, SETTLED_MS, writeIndexCache, type CacheEntry, type StoredRequest } from './index-cache.js';
 import { NOT_A_DIRECTORY } from './miss.js';
 import type { Scope } from './options.js';
 import { describeIssue, RecordingSchema, type Recording } from './recording.js';
@@ -29,6 +30,11 @@ export interface DirectoryIndex {
   models: IndexedRecording[];
   invalid: { file: string; problem: string }[];
 }
+
+type Indexed = { request: KeyedRequest; key: string } | { problem: string };
+
+/** How many recording files the index stats or reads at once. */
+const READ_CONCURRENCY = 32;
 
 export type Loaded = { ok: true; recording: Recording } | { ok: false; problem: string };
 
@@ -83,6 +89,8 @@ async function fileInTheWay(dir: string): Promise<string | undefined> {
 export function createStore(dir: string, scope: Scope, normalizeBody: (body: unknown) => unknown = (body) => body) {
   const loaded = new Map<string, Recording>();
   let index: Promise<DirectoryIndex> | undefined;
+  /** Keys that lookups are waiting for the index to find. */
+  const wanted = new Set<string>();
 
   async function load(file: string): Promise<Loaded> {
     const cached = loaded.get(file);
@@ -92,6 +100,10 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
     return result;
   }
 
+  /**
+   * The index, from the persisted cache where it still describes a file (by size and mtime), else
+   * from the file. The cache keeps each request as stored, so the rules and scope are applied here.
+   */
   async function buildIndex(): Promise<DirectoryIndex> {
     const built: DirectoryIndex = { byKey: new Map(), models: [], invalid: [] };
     const blocker = await fileInTheWay(dir);
@@ -99,32 +111,61 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
       built.invalid.push({ file: blocker, problem: NOT_A_DIRECTORY });
       return built;
     }
-    for (const file of await recordingFiles(dir)) {
-      // Not cached: the index keeps requests only, hits load what they need.
-      const result = await readRecording(file).catch((error: Error) => ({ ok: false as const, problem: error.message }));
-      if (!result.ok) {
-        built.invalid.push({ file, problem: result.problem });
+    const files = await recordingFiles(dir);
+    const cached = await readIndexCache(dir);
+    const entries = new Map<string, CacheEntry>();
+    let changed = false;
+    const scanned = await mapLimited(files, READ_CONCURRENCY, (file) => indexFile(file, cached.get(path.relative(dir, file))));
+    for (const [i, file] of files.entries()) {
+      const { entry, read, indexed } = scanned[i]!;
+      if (entry) entries.set(path.relative(dir, file), entry);
+      changed ||= read && entry !== undefined;
+      if ('problem' in indexed) {
+        built.invalid.push({ file, problem: indexed.problem });
         continue;
       }
-      const stored = keyedRequestOf(result.recording, scope);
-      if (!stored) {
-        built.invalid.push({ file, problem: `request.endpoint: "${result.recording.request.endpoint}" is not an endpoint ai-vcr serves` });
-        continue;
-      }
-      // Keyed as a live request is, rules included: a file named by the key its request had
-      // before a rule was added is found by the key the rule gives it now.
-      let request: KeyedRequest;
-      try {
-        request = { ...stored, body: normalizeBody(stored.body) };
-      } catch (error) {
-        built.invalid.push({ file, problem: (error as Error).message });
-        continue;
-      }
-      const entry = { file, request };
-      if (request.endpoint === MODELS_ENDPOINT) built.models.push(entry);
-      else if (!built.byKey.has(requestKey(request))) built.byKey.set(requestKey(request), entry);
+      const { request, key } = indexed;
+      if (request.endpoint === MODELS_ENDPOINT) built.models.push({ file, request });
+      else if (!built.byKey.has(key)) built.byKey.set(key, { file, request });
     }
+    changed ||= [...cached.keys()].some((relative) => !entries.has(relative));
+    if (changed) await writeIndexCache(dir, entries);
     return built;
+  }
+
+  /**
+   * One file for the index: its cached entry if the file is unchanged, else read now. A file read
+   * now for a key a lookup is waiting for stays loaded, so its hit does not read it again; the others
+   * are dropped, so the index keeps requests only.
+   */
+  async function indexFile(file: string, known: CacheEntry | undefined): Promise<{ entry?: CacheEntry; read: boolean; indexed: Indexed }> {
+    const readAt = Date.now();
+    // A file stat cannot see (a broken link) is read anyway, so that the error says what reading says.
+    const stats = await stat(file).catch(() => undefined);
+    if (stats && isCurrent(known, stats)) return { entry: known, read: false, indexed: indexedOf(known) };
+    const result = await readRecording(file).catch((error: Error) => ({ ok: false as const, problem: error.message, unreadable: true }));
+    const settled = stats !== undefined && readAt - stats.mtimeMs > SETTLED_MS && !('unreadable' in result);
+    const size = stats?.size ?? 0;
+    const mtimeMs = stats?.mtimeMs ?? 0;
+    const entry: CacheEntry = result.ok ? { size, mtimeMs, request: storedRequestOf(result.recording) } : { size, mtimeMs, problem: result.problem };
+    const indexed = indexedOf(entry);
+    if (result.ok && 'key' in indexed && wanted.has(indexed.key)) loaded.set(file, result.recording);
+    return { entry: settled ? entry : undefined, read: true, indexed };
+  }
+
+  /** A cached entry as this store keys it: with its scope and normalize rules. */
+  function indexedOf(entry: CacheEntry): Indexed {
+    if ('problem' in entry) return { problem: entry.problem };
+    const stored = keyedRequestFrom(entry.request, scope);
+    if (!stored) return { problem: `request.endpoint: "${entry.request.endpoint}" is not an endpoint ai-vcr serves` };
+    // Keyed as a live request is, rules included: a file named by the key its request had
+    // before a rule was added is found by the key the rule gives it now.
+    try {
+      const request = { ...stored, body: normalizeBody(stored.body) };
+      return { request, key: requestKey(request) };
+    } catch (error) {
+      return { problem: (error as Error).message };
+    }
   }
 
   function getIndex(): Promise<DirectoryIndex> {
@@ -154,6 +195,7 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
     async lookup(key: string): Promise<Lookup> {
       const own = await lookupFile(path.join(dir, `${key}.json`));
       if (own) return own;
+      wanted.add(key);
       const entry = (await getIndex()).byKey.get(key);
       return (entry && (await lookupFile(entry.file))) ?? { kind: 'miss' };
     },
@@ -261,11 +303,36 @@ function firstInvalidByte(bytes: Buffer): number {
 
 /** The request a recording answers, normalized as a live request would be. */
 export function keyedRequestOf(recording: Recording, scope: Scope): KeyedRequest | undefined {
-  const endpoint: Endpoint | undefined = endpointOf(recording.request.endpoint);
+  return keyedRequestFrom(storedRequestOf(recording), scope);
+}
+
+function storedRequestOf(recording: Recording): StoredRequest {
+  const { method, endpoint, body } = recording.request;
+  const stored: StoredRequest = { method, endpoint, body: body ?? null };
+  if (recording.test_id !== undefined) stored.test_id = recording.test_id;
+  if (recording.call !== undefined) stored.call = recording.call;
+  return stored;
+}
+
+function keyedRequestFrom(stored: StoredRequest, scope: Scope): KeyedRequest | undefined {
+  const endpoint: Endpoint | undefined = endpointOf(stored.endpoint);
   if (!endpoint) return undefined;
-  const body = recording.request.body ?? null;
-  const request: KeyedRequest = { method: methodOf(endpoint), endpoint, body };
-  if (scope === 'test') request.test = recording.test_id ?? null;
-  if (recording.call && recording.call > 1) request.call = recording.call;
+  const request: KeyedRequest = { method: methodOf(endpoint), endpoint, body: stored.body ?? null };
+  if (scope === 'test') request.test = stored.test_id ?? null;
+  if (stored.call && stored.call > 1) request.call = stored.call;
   return request;
+}
+
+/** fn over every item, at most `limit` at a time: 20,000 files opened at once would run out of file descriptors. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await fn(items[at]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
