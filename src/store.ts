@@ -84,7 +84,8 @@ async function fileInTheWay(dir: string): Promise<string | undefined> {
  * One directory of recordings. A recording written by ai-vcr is named `<key>.json`, so a
  * hit opens exactly one file. Recordings named otherwise (llama-stack names files by its
  * own hash, which a JS request cannot reproduce) are found through an index of the
- * requests stored inside them, built once, on the first request the names cannot answer.
+ * requests stored inside them, loaded once, on the first request the names cannot answer,
+ * from a cache that other stores (other test files) over the same directory keep up to date.
  */
 export function createStore(dir: string, scope: Scope, normalizeBody: (body: unknown) => unknown = (body) => body) {
   const loaded = new Map<string, Recording>();
