@@ -28,7 +28,12 @@ const StoredRequestSchema = z.object({
  * is not re-read by every test file either). size and mtimeMs tell whether it changed since.
  */
 const EntrySchema = z.union([
-  z.object({ size: z.number(), mtimeMs: z.number(), request: StoredRequestSchema }),
+  /**
+   * `key` is the request's key with no normalize rules and scope 'request', the usual keying: hashing
+   * every request again would cost each test file more than reading the cache. It is a function of
+   * `request` alone, so it cannot go stale; a change to how keys are computed must bump CACHE_VERSION.
+   */
+  z.object({ size: z.number(), mtimeMs: z.number(), request: StoredRequestSchema, key: z.string().optional() }),
   z.object({ size: z.number(), mtimeMs: z.number(), problem: z.string() }),
 ]);
 

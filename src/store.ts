@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import { endpointOf, methodOf, MODELS_ENDPOINT, type Endpoint } from './endpoint
 import { requestKey, type KeyedRequest } from './key.js';
 import { isCurrent, readIndexCache, SETTLED_MS, writeIndexCache, type CacheEntry, type StoredRequest } from './index-cache.js';
 import { NOT_A_DIRECTORY } from './miss.js';
+import { unnormalized } from './normalize.js';
 import type { Scope } from './options.js';
 import { describeIssue, RecordingSchema, type Recording } from './recording.js';
 
@@ -87,7 +89,7 @@ async function fileInTheWay(dir: string): Promise<string | undefined> {
  * requests stored inside them, loaded once, on the first request the names cannot answer,
  * from a cache that other stores (other test files) over the same directory keep up to date.
  */
-export function createStore(dir: string, scope: Scope, normalizeBody: (body: unknown) => unknown = (body) => body) {
+export function createStore(dir: string, scope: Scope, normalizeBody: (body: unknown) => unknown = unnormalized) {
   const loaded = new Map<string, Recording>();
   let index: Promise<DirectoryIndex> | undefined;
   /** Keys that lookups are waiting for the index to find. */
@@ -141,14 +143,16 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
    */
   async function indexFile(file: string, known: CacheEntry | undefined): Promise<{ entry?: CacheEntry; read: boolean; indexed: Indexed }> {
     const readAt = Date.now();
-    // A file stat cannot see (a broken link) is read anyway, so that the error says what reading says.
-    const stats = await stat(file).catch(() => undefined);
+    // Synchronous: one stat is a few µs, far less than a round trip through libuv's thread pool, and
+    // there is one per recording. A file stat cannot see (a broken link) is read anyway, so that the
+    // error says what reading says.
+    const stats = statSync(file, { throwIfNoEntry: false });
     if (stats && isCurrent(known, stats)) return { entry: known, read: false, indexed: indexedOf(known) };
     const result = await readRecording(file).catch((error: Error) => ({ ok: false as const, problem: error.message, unreadable: true }));
     const settled = stats !== undefined && readAt - stats.mtimeMs > SETTLED_MS && !('unreadable' in result);
     const size = stats?.size ?? 0;
     const mtimeMs = stats?.mtimeMs ?? 0;
-    const entry: CacheEntry = result.ok ? { size, mtimeMs, request: storedRequestOf(result.recording) } : { size, mtimeMs, problem: result.problem };
+    const entry: CacheEntry = result.ok ? requestEntry(size, mtimeMs, storedRequestOf(result.recording)) : { size, mtimeMs, problem: result.problem };
     const indexed = indexedOf(entry);
     if (result.ok && 'key' in indexed && wanted.has(indexed.key)) loaded.set(file, result.recording);
     return { entry: settled ? entry : undefined, read: true, indexed };
@@ -159,6 +163,7 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
     if ('problem' in entry) return { problem: entry.problem };
     const stored = keyedRequestFrom(entry.request, scope);
     if (!stored) return { problem: `request.endpoint: "${entry.request.endpoint}" is not an endpoint ai-vcr serves` };
+    if (entry.key && scope === 'request' && normalizeBody === unnormalized) return { request: stored, key: entry.key };
     // Keyed as a live request is, rules included: a file named by the key its request had
     // before a rule was added is found by the key the rule gives it now.
     try {
@@ -305,6 +310,12 @@ function firstInvalidByte(bytes: Buffer): number {
 /** The request a recording answers, normalized as a live request would be. */
 export function keyedRequestOf(recording: Recording, scope: Scope): KeyedRequest | undefined {
   return keyedRequestFrom(storedRequestOf(recording), scope);
+}
+
+/** A cache entry for a valid recording, with its key under no rules and scope 'request' where it has one. */
+function requestEntry(size: number, mtimeMs: number, request: StoredRequest): CacheEntry {
+  const keyed = keyedRequestFrom(request, 'request');
+  return keyed ? { size, mtimeMs, request, key: requestKey(keyed) } : { size, mtimeMs, request };
 }
 
 function storedRequestOf(recording: Recording): StoredRequest {
