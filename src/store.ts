@@ -35,7 +35,7 @@ export interface DirectoryIndex {
 
 type Indexed = { request: KeyedRequest; key: string } | { problem: string };
 
-/** How many recording files the index stats or reads at once. */
+/** How many recording files the index reads at once (new or changed ones: unchanged ones are only stat-ed). */
 const READ_CONCURRENCY = 32;
 
 export type Loaded = { ok: true; recording: Recording } | { ok: false; problem: string };
