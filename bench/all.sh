@@ -56,6 +56,8 @@ measure() {
 
 step "stack 1: the lockfiles' versions (npm install --no-save in the root and bench/)"
 lockfile_versions
+# The suite figure loads ai-vcr from dist/, as an installed package is loaded.
+npm run --silent build >/dev/null
 measure '' "the lockfiles' versions" "$results/1-lockfile.json"
 
 step "stack 2: Node 24 with msw 3 and openai 7 (npm install --no-save in the root and bench/)"

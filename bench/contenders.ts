@@ -1,10 +1,11 @@
 import FetchAdapter from '@pollyjs/adapter-fetch';
-import { Polly, type PollyConfig } from '@pollyjs/core';
+import { Polly } from '@pollyjs/core';
 import FSPersister from '@pollyjs/persister-fs';
 import { bypass, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import nock from 'nock';
 import { setupRecorder } from '../src/index.ts';
+import { pollyConfig } from './polly-config.ts';
 
 // nock 14 intercepts as soon as it is imported; MSW and Polly must not run on top of it.
 nock.restore();
@@ -64,20 +65,6 @@ export function mswBypassFloor(): Contender {
     name: 'MSW handler, fetch(bypass()) (floor)',
     start: () => server.listen(failUnhandled),
     stop: () => server.close(),
-  };
-}
-
-function pollyConfig(dir: string, mode: 'record' | 'replay'): PollyConfig {
-  return {
-    adapters: ['fetch'],
-    persister: 'fs',
-    persisterOptions: { fs: { recordingsDir: dir } },
-    mode,
-    recordIfMissing: false,
-    logLevel: 'silent',
-    // The SDK's x-stainless-* headers differ across machines, so a real suite ignores them; order off
-    // lets one recorded interaction answer every repeat of the same request.
-    matchRequestsBy: { headers: false, order: false },
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requestKey } from '../src/key.ts';
@@ -67,8 +68,19 @@ export function recordingKey(body: ChatBody): string {
   return requestKey({ method: 'POST', endpoint: '/v1/chat/completions', body });
 }
 
-/** Writes `<key>.json` in the llama-stack format that ai-vcr replays. */
-export function writeRecording(dir: string, body: ChatBody, seed: number): void {
+/**
+ * How a recording file is named: `ours` is `<key>.json`, which ai-vcr opens by name; `llama-stack` is a
+ * hash ai-vcr cannot compute from a request (llama-stack hashes its own canonical form), so only the index finds it.
+ */
+export type Naming = 'ours' | 'llama-stack';
+
+function fileName(body: ChatBody, naming: Naming): string {
+  if (naming === 'ours') return recordingKey(body);
+  return createHash('sha256').update(`llama-stack ${JSON.stringify(body)}`).digest('hex');
+}
+
+/** Writes a recording in the llama-stack format that ai-vcr replays. */
+export function writeRecording(dir: string, body: ChatBody, seed: number, naming: Naming = 'ours'): void {
   const response = body.stream
     ? { body: streamedAnswer(seed).map((data) => ({ __type__: CHUNK_TYPE, __data__: data })), is_streaming: true }
     : { body: { __type__: COMPLETION_TYPE, __data__: completionAnswer(seed) }, is_streaming: false };
@@ -78,5 +90,5 @@ export function writeRecording(dir: string, body: ChatBody, seed: number): void 
     response,
     id_normalization_mapping: {},
   };
-  writeFileSync(join(dir, `${recordingKey(body)}.json`), JSON.stringify(recording, null, 2));
+  writeFileSync(join(dir, `${fileName(body, naming)}.json`), JSON.stringify(recording, null, 2));
 }

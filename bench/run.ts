@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,13 +7,16 @@ import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { setupRecorder } from '../src/index.ts';
 import { aiVcr, mswBypassFloor, mswFloor, nockBackReplay, pollyReplay, recordWithNock, recordWithPolly, type Contender } from './contenders.ts';
-import { CHUNKS, chatBody, completionAnswer, recordingKey, sseEvents, streamedAnswer, writeRecording } from './fixtures.ts';
+import { indexCacheFile, SETTLED_MS } from '../src/index-cache.ts';
+import { lastRunFile } from '../src/last-run.ts';
+import { CHUNKS, chatBody, completionAnswer, recordingKey, sseEvents, streamedAnswer, writeRecording, type Naming } from './fixtures.ts';
 import { terminalReport, type Results, type RunInfo, type StackRun } from './report.ts';
 import { stats } from './stats.ts';
+import { timeSuite, writeSuite, type SuiteContender } from './suite.ts';
 import { startUpstream } from './upstream.ts';
 
-const PLAN = { warmup: 100, rounds: 10, perRound: 100, memoryReplays: 1000, coldRounds: 20, recordSamples: 40 };
-const COLD_FILES = [5, 2000];
+const PLAN = { warmup: 100, rounds: 10, perRound: 100, memoryReplays: 1000, coldRounds: 20, coldCacheRounds: 3, recordSamples: 40, suiteFiles: 40, suiteRounds: 2 };
+const FIRST_REPLAY = { files: [5, 2000, 20_000], namings: ['ours', 'llama-stack'] as Naming[] };
 
 // bench/all.sh runs this once per stack and renders BENCHMARKS.md from every run's file.
 const { values: args } = parseArgs({ options: { stack: { type: 'string' }, out: { type: 'string' } } });
@@ -162,18 +165,19 @@ async function jsonReplay(): Promise<Results['json']> {
 }
 
 /** A directory of `files` recordings, realistic and distinct, one of them the measured request. */
-function recordingsDir(files: number): string {
-  const dir = join(work, `cold-${files}`);
+function recordingsDir(files: number, naming: Naming): string {
+  const dir = join(work, `first-${naming}-${files}`);
   mkdirSync(dir);
-  writeRecording(dir, streamedBody, 0);
+  writeRecording(dir, streamedBody, 0, naming);
   for (let seed = 1; seed < files; seed++) {
     const stream = seed % 4 !== 0;
-    writeRecording(dir, chatBody(`Recorded question #${seed}: what is ${seed} squared?`, stream), seed);
+    writeRecording(dir, chatBody(`Recorded question #${seed}: what is ${seed} squared?`, stream), seed, naming);
   }
   return dir;
 }
 
-async function coldSample(dir: string): Promise<number> {
+/** What a test file's first replay costs: a new recorder (a new store, as in a new test file), a new client, one streamed replay. */
+async function firstReplaySample(dir: string): Promise<number> {
   gc();
   const hitsBefore = upstream.hits();
   const start = performance.now();
@@ -185,17 +189,32 @@ async function coldSample(dir: string): Promise<number> {
   } finally {
     await vcr.close();
   }
-  if (upstream.hits() !== hitsBefore) throw new Error(`Cold start in ${dir} reached the upstream`);
+  if (upstream.hits() !== hitsBefore) throw new Error(`The first replay in ${dir} reached the upstream`);
   return elapsed;
 }
 
-async function coldStart(): Promise<Results['cold']> {
-  const dirs = COLD_FILES.map((files) => ({ files, dir: recordingsDir(files), samples: [] as number[] }));
-  for (const { dir } of dirs) await coldSample(dir);
+/**
+ * With the index cache warm (as every test file after the first finds it) and cold (deleted before
+ * each sample, as the first test file after a change to every recording finds it).
+ */
+async function firstReplay(): Promise<Results['firstReplay']> {
+  const dirs = FIRST_REPLAY.namings.flatMap((naming) =>
+    FIRST_REPLAY.files.map((files) => ({ naming, files, dir: recordingsDir(files, naming), warm: [] as number[], cold: [] as number[] })),
+  );
+  // Files younger than this are not trusted to the cache (their mtime may not show a rewrite yet).
+  await sleep(SETTLED_MS);
+  for (const { dir } of dirs) await firstReplaySample(dir);
   for (let round = 0; round < PLAN.coldRounds; round++) {
-    for (const entry of rotate(dirs, round)) entry.samples.push(await coldSample(entry.dir));
+    for (const entry of rotate(dirs, round)) entry.warm.push(await firstReplaySample(entry.dir));
   }
-  return dirs.map(({ files, samples }) => ({ files, stats: stats(samples) }));
+  for (let round = 0; round < PLAN.coldCacheRounds; round++) {
+    for (const entry of rotate(dirs, round)) {
+      rmSync(await indexCacheFile(entry.dir), { force: true });
+      entry.cold.push(await firstReplaySample(entry.dir));
+    }
+  }
+  for (const { dir } of dirs) rmSync(await indexCacheFile(dir), { force: true });
+  return dirs.map(({ naming, files, warm, cold }) => ({ naming, files, warm: stats(warm), cold: stats(cold) }));
 }
 
 async function recordMode(): Promise<Results['record']> {
@@ -233,6 +252,34 @@ async function memoryGrowth(contender: Contender): Promise<Results['memory'][num
   return { name: contender.name, ...usage! };
 }
 
+/**
+ * A whole vitest suite of PLAN.suiteFiles test files, one streamed replay each, under each contender:
+ * what a test file's setup and first replay cost when every file is a fresh module graph in a worker.
+ */
+async function suiteRuns(): Promise<Results['suite']> {
+  const recordings = join(work, 'suite-recordings');
+  mkdirSync(recordings);
+  await recordWithPolly(recordings, 'suite', () => readStream(client()));
+  await recordWithNock(recordings, 'suite', () => readStream(client()));
+  const env = { BENCH_BASE_URL: upstream.baseURL, BENCH_DIR: recordings, BENCH_NAME: 'suite' };
+  const contenders: SuiteContender[] = [
+    { name: 'MSW handler (hand-written)', helper: 'msw.ts' },
+    { name: 'ai-vcr, <key>.json among 5', helper: 'ai-vcr.ts', aiVcrDir: join(work, 'first-ours-5') },
+    { name: 'ai-vcr, among 2,000 llama-stack-named', helper: 'ai-vcr.ts', aiVcrDir: join(work, 'first-llama-stack-2000') },
+    { name: 'Polly.JS', helper: 'polly.ts' },
+    { name: 'nock back', helper: 'nock.ts' },
+  ];
+  const suites = contenders.map((contender) => ({ name: contender.name, dir: writeSuite(work, contender, PLAN.suiteFiles), samples: [] as number[] }));
+  const hitsBefore = upstream.hits();
+  // As a suite's earlier run would have left it: the index cache of the 2,000-recording directory saved.
+  await timeSuite(suites[2]!.dir, env);
+  for (let round = 0; round < PLAN.suiteRounds; round++) {
+    for (const suite of rotate(suites, round)) suite.samples.push(await timeSuite(suite.dir, env));
+  }
+  if (upstream.hits() !== hitsBefore) throw new Error(`The suites sent ${upstream.hits() - hitsBefore} requests to the upstream; replays must send none`);
+  return suites.map(({ name, samples }) => ({ name, samples }));
+}
+
 function versions(): Record<string, string> {
   // Read from disk: some of these packages do not export their package.json.
   const version = (root: string, name: string) =>
@@ -255,13 +302,14 @@ function versions(): Record<string, string> {
 try {
   const streamed = await streamedReplay();
   const json = await jsonReplay();
-  const cold = await coldStart();
+  const firstReplays = await firstReplay();
+  const suite = await suiteRuns();
   const record = await recordMode();
   const memory = [
     await memoryGrowth(aiVcr('ai-vcr', 'replay', join(work, 'streamed'))),
     await memoryGrowth(mswFloor('text/event-stream', sseEvents(expectedChunks))),
   ];
-  const results: Results = { streamed, json, cold, record, memory };
+  const results: Results = { streamed, json, firstReplay: firstReplays, suite, record, memory };
   const cpus = os.cpus();
   const info: RunInfo = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -280,5 +328,10 @@ try {
   console.log(`\nWrote ${out}`);
 } finally {
   await upstream.close();
+  // The caches ai-vcr keeps about a directory live outside it (in the OS temporary directory, for these).
+  for (const name of readdirSync(work)) {
+    rmSync(await indexCacheFile(join(work, name)), { force: true });
+    rmSync(await lastRunFile(join(work, name)), { force: true });
+  }
   rmSync(work, { recursive: true, force: true });
 }

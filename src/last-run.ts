@@ -26,9 +26,17 @@ export type LastRun = z.infer<typeof LastRunSchema>;
 export type LastRunLookup = { kind: 'found'; file: string; run: LastRun } | { kind: 'none'; file: string } | { kind: 'unreadable'; file: string; problem: string };
 
 /** Where the last whole run's usage of this recordings directory is kept. */
-export async function lastRunFile(dir: string): Promise<string> {
+export function lastRunFile(dir: string): Promise<string> {
+  return cacheFileFor(dir, 'last-run');
+}
+
+/**
+ * A file of ai-vcr's own about a recordings directory, kept outside it so it is never committed: in the
+ * project's `node_modules/.cache/ai-vcr/`, named `<what>-<hash of the directory's absolute path>.json`.
+ */
+export async function cacheFileFor(dir: string, what: string): Promise<string> {
   const absolute = path.resolve(dir);
-  const name = `last-run-${createHash('sha256').update(absolute).digest('hex').slice(0, 16)}.json`;
+  const name = `${what}-${createHash('sha256').update(absolute).digest('hex').slice(0, 16)}.json`;
   const project = await projectOf(absolute);
   // A directory outside any package (a temporary one) still gets a place that is not committed.
   const cache = project ? path.join(project, 'node_modules', '.cache', 'ai-vcr') : path.join(tmpdir(), 'ai-vcr-cache');
@@ -50,13 +58,20 @@ export async function saveWholeRun(dir: string, events: readonly RecorderEvent[]
   const used = new Set(events.flatMap((event) => event.files ?? (event.file ? [event.file] : [])));
   const run: LastRun = { dir: path.resolve(dir), finishedAt: Date.now(), used: [...used].map((file) => path.relative(dir, file)).sort() };
   const file = await lastRunFile(dir);
+  try {
+    await writeFileAtomically(file, `${JSON.stringify(run, null, 2)}\n`);
+  } catch (error) {
+    console.warn(`ai-vcr: cannot remember which recordings this run used (ai-vcr prune and verify need it): ${(error as Error).message}`);
+  }
+}
+
+/** Writes through a temporary file renamed into place, so a reader (another worker) never sees half a file. */
+export async function writeFileAtomically(file: string, text: string): Promise<void> {
   const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
   try {
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(temporary, `${JSON.stringify(run, null, 2)}\n`);
+    await writeFile(temporary, text);
     await rename(temporary, file);
-  } catch (error) {
-    console.warn(`ai-vcr: cannot remember which recordings this run used (ai-vcr prune and verify need it): ${(error as Error).message}`);
   } finally {
     // Where the directory could not be made, there is no temporary file either, and rm says ENOTDIR.
     await rm(temporary, { force: true }).catch(() => {});

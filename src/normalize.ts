@@ -90,8 +90,13 @@ function pathProblem(path: string): string | undefined {
  * The rules as one function from a body to the body to key by. Without rules it is the identity,
  * so keys, and the names of the files they give, are what they always were.
  */
+/** The normalizer of no rules. One function, so that a store can tell it apart and reuse keys computed without rules. */
+export function unnormalized(body: unknown): unknown {
+  return body;
+}
+
 export function createNormalizer(rules: readonly NormalizeRule[] = []): (body: unknown) => unknown {
-  if (rules.length === 0) return (body) => body;
+  if (rules.length === 0) return unnormalized;
   const steps = rules.map(stepOf);
   return (body) => steps.reduce((value, step) => step(value), structuredCloneJson(body));
 }

@@ -1,10 +1,13 @@
+import { statSync } from 'node:fs';
 import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { listOf, recognise } from './apis/index.js';
 import { fromHttpLevel } from './http-level.js';
 import { requestKey, type KeyedRequest } from './key.js';
+import { isCurrent, readIndexCache, SETTLED_MS, writeIndexCache, type CacheEntry, type StoredRequest } from './index-cache.js';
 import { NOT_A_DIRECTORY } from './miss.js';
+import { unnormalized } from './normalize.js';
 import type { Scope } from './options.js';
 import { describeIssue, HttpRecordingSchema, isHttpLevel, RecordingSchema, type Recording } from './recording.js';
 
@@ -30,6 +33,11 @@ export interface DirectoryIndex {
   models: IndexedRecording[];
   invalid: { file: string; problem: string }[];
 }
+
+type Indexed = { request: KeyedRequest; key: string; list: boolean } | { problem: string };
+
+/** How many recording files the index reads at once (new or changed ones: unchanged ones are only stat-ed). */
+const READ_CONCURRENCY = 32;
 
 export type Loaded = { ok: true; recording: Recording } | { ok: false; problem: string };
 
@@ -79,11 +87,14 @@ async function fileInTheWay(dir: string): Promise<string | undefined> {
  * One directory of recordings. A recording written by ai-vcr is named `<key>.json`, so a
  * hit opens exactly one file. Recordings named otherwise (llama-stack names files by its
  * own hash, which a JS request cannot reproduce) are found through an index of the
- * requests stored inside them, built once, on the first request the names cannot answer.
+ * requests stored inside them, loaded once, on the first request the names cannot answer,
+ * from a cache that other stores (other test files) over the same directory keep up to date.
  */
-export function createStore(dir: string, scope: Scope, normalizeBody: (body: unknown) => unknown = (body) => body) {
+export function createStore(dir: string, scope: Scope, normalizeBody: (body: unknown) => unknown = unnormalized) {
   const loaded = new Map<string, Recording>();
   let index: Promise<DirectoryIndex> | undefined;
+  /** Keys that lookups are waiting for the index to find. */
+  const wanted = new Set<string>();
 
   async function load(file: string): Promise<Loaded> {
     const cached = loaded.get(file);
@@ -93,6 +104,10 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
     return result;
   }
 
+  /**
+   * The index, from the persisted cache where it still describes a file (by size and mtime), else
+   * from the file. The cache keeps each request as stored, so the rules and scope are applied here.
+   */
   async function buildIndex(): Promise<DirectoryIndex> {
     const built: DirectoryIndex = { byKey: new Map(), models: [], invalid: [] };
     const blocker = await fileInTheWay(dir);
@@ -100,32 +115,65 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
       built.invalid.push({ file: blocker, problem: NOT_A_DIRECTORY });
       return built;
     }
-    for (const file of await recordingFiles(dir)) {
-      // Not cached: the index keeps requests only, hits load what they need.
-      const result = await readRecording(file).catch((error: Error) => ({ ok: false as const, problem: error.message }));
-      if (!result.ok) {
-        built.invalid.push({ file, problem: result.problem });
+    const files = await recordingFiles(dir);
+    const cached = await readIndexCache(dir);
+    const entries = new Map<string, CacheEntry>();
+    let changed = false;
+    const scanned = await mapLimited(files, READ_CONCURRENCY, (file) => indexFile(file, cached.get(path.relative(dir, file))));
+    for (const [i, file] of files.entries()) {
+      const { entry, read, indexed } = scanned[i]!;
+      if (entry) entries.set(path.relative(dir, file), entry);
+      changed ||= read && entry !== undefined;
+      if ('problem' in indexed) {
+        built.invalid.push({ file, problem: indexed.problem });
         continue;
       }
-      const stored = keyedRequestOf(result.recording, scope);
-      if (!stored) {
-        built.invalid.push({ file, problem: `request.endpoint: "${result.recording.request.endpoint}" is not a URL path` });
-        continue;
-      }
-      // Keyed as a live request is, rules included: a file named by the key its request had
-      // before a rule was added is found by the key the rule gives it now.
-      let request: KeyedRequest;
-      try {
-        request = { ...stored, body: normalizeBody(stored.body) };
-      } catch (error) {
-        built.invalid.push({ file, problem: (error as Error).message });
-        continue;
-      }
-      const entry = { file, request };
-      if (isListRecording(result.recording, request)) built.models.push(entry);
-      else if (!built.byKey.has(requestKey(request))) built.byKey.set(requestKey(request), entry);
+      const { request, key, list } = indexed;
+      if (list) built.models.push({ file, request });
+      else if (!built.byKey.has(key)) built.byKey.set(key, { file, request });
     }
+    changed ||= [...cached.keys()].some((relative) => !entries.has(relative));
+    if (changed) await writeIndexCache(dir, entries);
     return built;
+  }
+
+  /**
+   * One file for the index: its cached entry if the file is unchanged, else read now. A file read
+   * now for a key a lookup is waiting for stays loaded, so its hit does not read it again; the others
+   * are dropped, so the index keeps requests only.
+   */
+  async function indexFile(file: string, known: CacheEntry | undefined): Promise<{ entry?: CacheEntry; read: boolean; indexed: Indexed }> {
+    const readAt = Date.now();
+    // Synchronous: one stat is a few µs, far less than a round trip through libuv's thread pool, and
+    // there is one per recording. A file stat cannot see (a broken link) is read anyway, so that the
+    // error says what reading says.
+    const stats = statSync(file, { throwIfNoEntry: false });
+    if (stats && isCurrent(known, stats)) return { entry: known, read: false, indexed: indexedOf(known) };
+    const result = await readRecording(file).catch((error: Error) => ({ ok: false as const, problem: error.message, unreadable: true }));
+    const settled = stats !== undefined && readAt - stats.mtimeMs > SETTLED_MS && !('unreadable' in result);
+    const size = stats?.size ?? 0;
+    const mtimeMs = stats?.mtimeMs ?? 0;
+    const entry: CacheEntry = result.ok ? requestEntry(size, mtimeMs, storedRequestOf(result.recording)) : { size, mtimeMs, problem: result.problem };
+    const indexed = indexedOf(entry);
+    if (result.ok && 'key' in indexed && wanted.has(indexed.key)) loaded.set(file, result.recording);
+    return { entry: settled ? entry : undefined, read: true, indexed };
+  }
+
+  /** A cached entry as this store keys it: with its scope and normalize rules. */
+  function indexedOf(entry: CacheEntry): Indexed {
+    if ('problem' in entry) return { problem: entry.problem };
+    const stored = keyedRequestFrom(entry.request, scope);
+    if (!stored) return { problem: `request.endpoint: "${entry.request.endpoint}" is not a URL path` };
+    const list = entry.request.list === true && listOf(stored.endpoint) !== undefined;
+    if (entry.key && scope === 'request' && normalizeBody === unnormalized) return { request: stored, key: entry.key, list };
+    // Keyed as a live request is, rules included: a file named by the key its request had
+    // before a rule was added is found by the key the rule gives it now.
+    try {
+      const request = { ...stored, body: normalizeBody(stored.body) };
+      return { request, key: requestKey(request), list };
+    } catch (error) {
+      return { problem: (error as Error).message };
+    }
   }
 
   function getIndex(): Promise<DirectoryIndex> {
@@ -155,6 +203,7 @@ export function createStore(dir: string, scope: Scope, normalizeBody: (body: unk
     async lookup(key: string): Promise<Lookup> {
       const own = await lookupFile(path.join(dir, `${key}.json`));
       if (own) return own;
+      wanted.add(key);
       const entry = (await getIndex()).byKey.get(key);
       return (entry && (await lookupFile(entry.file))) ?? { kind: 'miss' };
     },
@@ -269,20 +318,39 @@ function firstInvalidByte(bytes: Buffer): number {
 
 /** The request a recording answers, normalized as a live request would be. */
 export function keyedRequestOf(recording: Recording, scope: Scope): KeyedRequest | undefined {
-  const stored = recording.request.endpoint;
-  if (!stored.startsWith('/')) return undefined;
+  return keyedRequestFrom(storedRequestOf(recording), scope);
+}
+
+/** A cache entry for a valid recording, with its key under no rules and scope 'request' where it has one. */
+function requestEntry(size: number, mtimeMs: number, request: StoredRequest): CacheEntry {
+  const keyed = keyedRequestFrom(request, 'request');
+  return keyed ? { size, mtimeMs, request, key: requestKey(keyed) } : { size, mtimeMs, request };
+}
+
+function storedRequestOf(recording: Recording): StoredRequest {
+  const { method, endpoint, body } = recording.request;
+  const stored: StoredRequest = { method, endpoint, body: body ?? null };
+  // A list of objects (OpenAI's model list) is merged with the others of its endpoint, not keyed.
+  if (Array.isArray(recording.response.body)) stored.list = true;
+  if (recording.test_id !== undefined) stored.test_id = recording.test_id;
+  if (recording.call !== undefined) stored.call = recording.call;
+  return stored;
+}
+
+function keyedRequestFrom(stored: StoredRequest, scope: Scope): KeyedRequest | undefined {
+  if (!stored.endpoint.startsWith('/')) return undefined;
   // An endpoint no API module knows is one of an API's other JSON endpoints, kept as it was called.
-  const recognised = recognise(stored);
-  const method = recording.request.method.toUpperCase();
+  const recognised = recognise(stored.endpoint);
+  const method = stored.method.toUpperCase();
   const request: KeyedRequest = {
     // llama-stack writes POST for calls that are GETs (model lists, Ollama's /api/ps).
     method: recognised?.method === 'GET' && method === 'POST' ? 'GET' : method,
-    endpoint: recognised?.endpoint ?? stored,
+    endpoint: recognised?.endpoint ?? stored.endpoint,
     // A GET has no body, whatever a file says (llama-stack stores `{}` for Ollama's /api/ps).
-    body: method === 'GET' || recognised?.method === 'GET' ? null : withoutExtraBody(recording.request.body ?? null),
+    body: method === 'GET' || recognised?.method === 'GET' ? null : withoutExtraBody(stored.body ?? null),
   };
-  if (scope === 'test') request.test = recording.test_id ?? null;
-  if (recording.call && recording.call > 1) request.call = recording.call;
+  if (scope === 'test') request.test = stored.test_id ?? null;
+  if (stored.call && stored.call > 1) request.call = stored.call;
   return request;
 }
 
@@ -299,4 +367,18 @@ function withoutExtraBody(body: unknown): unknown {
 /** Whether a stored request is one of a list endpoint's (OpenAI's model list), whose recordings are merged. */
 export function isListRecording(recording: Recording, request: KeyedRequest): boolean {
   return listOf(request.endpoint) !== undefined && Array.isArray(recording.response.body);
+}
+
+/** fn over every item, at most `limit` at a time: 20,000 files opened at once would run out of file descriptors. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await fn(items[at]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

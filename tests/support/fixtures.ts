@@ -2,6 +2,7 @@ import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
+import { indexCacheFile } from '../../src/index-cache.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures');
 
@@ -25,7 +26,8 @@ export async function fixtureFiles(): Promise<FixtureFile[]> {
 
 const made: string[] = [];
 afterEach(async () => {
-  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  // With its index cache, which lives outside it (in the OS temporary directory, for a directory outside any project).
+  await Promise.all(made.splice(0).map(async (dir) => Promise.all([rm(dir, { recursive: true, force: true }), rm(await indexCacheFile(dir), { force: true })])));
 });
 
 /** A fresh directory, removed after the test; `fixtures: true` copies the bundled recordings in. */
