@@ -27,7 +27,9 @@ export async function fixtureFiles(): Promise<FixtureFile[]> {
 const made: string[] = [];
 afterEach(async () => {
   // With its index cache, which lives outside it (in the OS temporary directory, for a directory outside any project).
-  await Promise.all(made.splice(0).map(async (dir) => Promise.all([rm(dir, { recursive: true, force: true }), rm(await indexCacheFile(dir), { force: true })])));
+  // A test may have put a file where the cache's directory would be: then there is no cache to remove.
+  const removeCache = async (dir: string) => rm(await indexCacheFile(dir), { force: true }).catch(() => {});
+  await Promise.all(made.splice(0).map(async (dir) => Promise.all([rm(dir, { recursive: true, force: true }), removeCache(dir)])));
 });
 
 /** A fresh directory, removed after the test; `fixtures: true` copies the bundled recordings in. */
