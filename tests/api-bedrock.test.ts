@@ -68,7 +68,7 @@ async function converseStream(bedrock: BedrockRuntimeClient) {
   return events;
 }
 
-const withoutMetadata = <T extends { $metadata?: unknown }>({ $metadata, ...rest }: T) => rest;
+const withoutMetadata = <T extends { $metadata?: unknown }>({ $metadata: _metadata, ...rest }: T) => rest;
 
 describe('Amazon Bedrock Runtime through @aws-sdk/client-bedrock-runtime', () => {
   it('recognises the four operations at any prefix, the model id decoded however the path spells it', () => {
