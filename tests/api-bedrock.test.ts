@@ -11,7 +11,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { generateText, streamText } from 'ai';
+import { APICallError, generateText, streamText } from 'ai';
 import { describe, expect, it, vi } from 'vitest';
 import { recognise } from '../src/apis/index.js';
 import { tempDir } from './support/fixtures.js';
@@ -271,6 +271,20 @@ describe('Amazon Bedrock through the AI SDK', () => {
     expect(await run(REAL)).toEqual(live);
     expect(streaming.requests).toHaveLength(2);
     expect(blockedConnections()).toEqual([]);
+  });
+});
+
+describe('Amazon Bedrock through the AI SDK, a miss', () => {
+  it("throws an APICallError carrying ai-vcr's message, not retried", async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      recorder({ mode: 'replay', dir: await tempDir() });
+      const error = await generateText({ model: createAmazonBedrock({ region: 'us-east-1', ...CREDENTIALS })(MODEL), prompt: 'Hi' }).catch((thrown: unknown) => thrown);
+      expect(APICallError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ statusCode: 404, isRetryable: false, message: expect.stringMatching(/^ai-vcr: no recording for POST \/model\/anthropic/) });
+    } finally {
+      errors.mockRestore();
+    }
   });
 });
 
