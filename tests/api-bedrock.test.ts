@@ -5,6 +5,7 @@ import {
   BedrockRuntimeClient,
   ConverseCommand,
   ConverseStreamCommand,
+  InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
   ResourceNotFoundException,
   ThrottlingException,
@@ -14,6 +15,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { APICallError, generateText, streamText } from 'ai';
 import { describe, expect, it, vi } from 'vitest';
 import { recognise } from '../src/apis/index.js';
+import { formatReading, read } from '../src/cli/conversation.js';
 import { MSW_MAJOR } from '../src/msw.js';
 import { tempDir } from './support/fixtures.js';
 import { blockedConnections } from './support/no-network.js';
@@ -222,6 +224,39 @@ describe('Amazon Bedrock Runtime through @aws-sdk/client-bedrock-runtime', () =>
     const replayed = await client(REAL).send(new ConverseCommand({ modelId: MODEL, messages: MESSAGES })).catch((thrown: unknown) => thrown);
     expect(replayed).toBeInstanceOf(ValidationException);
     expect(replayed).toMatchObject({ message: 'The provided model identifier is invalid.', $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('records InvokeModel, whose JSON body the SDK labels application/octet-stream, and replays it with its message id normalized', async () => {
+    const message = { id: `msg_bdrk_${crypto.randomUUID()}`, type: 'message', role: 'assistant', content: [{ type: 'text', text: 'Hi!' }], stop_reason: 'end_turn', usage: { input_tokens: 8, output_tokens: 3 } };
+    const upstream = await startWireUpstream({ json: message });
+    const invoke = (bedrock: BedrockRuntimeClient) =>
+      bedrock.send(new InvokeModelCommand({ modelId: MODEL, body: JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] }) }));
+    const dir = await tempDir();
+    recorder({ mode: 'record', dir });
+    await invoke(client(upstream.origin));
+    await closeRecorders();
+    expect(upstream.requests[0]!.headers['content-type']).toBe('application/octet-stream');
+    recorder({ mode: 'replay', dir });
+    const replayed = JSON.parse(new TextDecoder().decode((await invoke(client(REAL))).body));
+    expect(replayed).toEqual({ ...message, id: expect.stringMatching(/^rec-[0-9a-f]{12}$/) });
+  });
+
+  it('shows a recorded ConverseStream as the answer it makes, for ai-vcr show', async () => {
+    const streaming = await startWireUpstream({ framing: 'eventstream', events: await sampleEvents('amazon-bedrock-tool-call.1') });
+    const dir = await tempDir();
+    recorder({ mode: 'record', dir });
+    const bedrock = client(streaming.origin);
+    const { stream } = await bedrock.send(
+      new ConverseStreamCommand({ modelId: MODEL, messages: MESSAGES, toolConfig: { tools: [{ toolSpec: { name: 'test-tool', inputSchema: { json: { type: 'object' } } } }] } }),
+    );
+    for await (const _event of stream!);
+    await closeRecorders();
+    const [file] = await files(dir);
+    const shown = formatReading(read(JSON.parse(file!.text), { fold: Infinity })).join('\n');
+    expect(shown).toContain('How many r in strawberry?');
+    expect(shown).toMatch(/test-tool/);
+    expect(shown).toContain('{"value":"Sparkle Day"}');
+    expect(shown).toContain('tool_use');
   });
 
   it('records InvokeModelWithResponseStream chunks as decoded JSON and replays their bytes exactly', async () => {
