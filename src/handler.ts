@@ -103,7 +103,7 @@ export function createResolver(options: ResolvedOptions, hooks: RecorderHooks = 
     if (!known && !claimed && !atLlmApi) return undefined;
     const api: Api = known?.api ?? claimed?.api ?? hostApi ?? openai;
     const endpoint = known?.endpoint ?? genericEndpoint(url);
-    const binary = binaryBody(request.headers.get('content-type'));
+    const binary = known?.api.jsonBody?.(known.endpoint) ? undefined : binaryBody(request.headers.get('content-type'));
     if (binary) {
       const message = unservedMessage(request.method, redactUrl(request.url), binary);
       if (options.mode === 'replay') {

@@ -181,9 +181,13 @@ function callerBranch(stream: ReadableStream<Uint8Array>, signal: AbortSignal, l
 /** Why a stream's events are not a complete answer, or undefined when they are. */
 function incomplete(events: WireEvent[], context: RecordContext, error: Error | undefined, call: UpstreamCall): string | undefined {
   // An endpoint its API module does not know has no known end: whole is what ended without an error.
+  // An AWS eventstream exception frame (throttlingException, modelStreamErrorException) is the service
+  // failing mid-answer, as a 429 or 500 would be: the caller got it as sent, and it is never recorded.
+  const last = events.at(-1);
+  if (last?.kind) return `the upstream's stream ended after ${events.length - 1} events with an ${last.kind} frame ${last.event} (${excerpt(last.data)}), a failure of the service, which is never recorded`;
   const end = context.generic ? undefined : context.api.stream(context.keyed.endpoint);
   // From the end: that is where a complete answer's last event is.
-  if (end) for (let i = events.length - 1; i >= 0; i--) if (end.ends(events[i]!)) return undefined;
+  if (end) for (let i = events.length - 1; i >= 0; i--) if (end.ends(events[i]!, events.slice(0, i))) return undefined;
   if (call.expired) return call.expired;
   const count = events.filter(({ data }) => objectOf(data)).length;
   if (error) return `the upstream's stream broke off after ${count} events (${error.message})`;
@@ -261,7 +265,7 @@ function errorRecording(text: string, upstream: Response, context: RecordContext
     return { skipped: `the upstream answered ${status} ${upstream.statusText}`.trimEnd() + `, ${rule}` };
   }
   const parsed = objectOf(text);
-  const { body, wrapped } = parsed ? (context.api.errorBody?.(parsed, idOf(context)) ?? { body: parsed, wrapped: false }) : { body: text, wrapped: false };
+  const { body, wrapped } = parsed ? (context.api.errorBody?.(parsed, idOf(context), upstream.headers) ?? { body: parsed, wrapped: false }) : { body: text, wrapped: false };
   const message = (body as { message?: unknown } | null)?.message ?? (body as { error?: { message?: unknown } } | null)?.error?.message;
   return build(context, {
     body: null,

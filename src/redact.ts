@@ -114,15 +114,22 @@ function decodeParam(text: string): string {
 
 /**
  * A header's value, and the parts of it an upstream may repeat on their own: the credentials
- * after an auth scheme (`Bearer sk-...`, as authorization and helicone-auth carry them), and
- * each value of a `name=value; ...` list (a cookie's, and any header written like one).
+ * after an auth scheme (`Bearer sk-...`, as authorization and helicone-auth carry them), each
+ * value of a `name=value; ...` or `name=value, ...` list (a cookie's, AWS SigV4's
+ * `Credential=..., SignedHeaders=..., Signature=...`), and the access key id that begins a
+ * SigV4 credential scope (`AKIA.../20261201/us-east-1/bedrock/aws4_request`). Only pieces with
+ * a `=` are values: SigV4's `SignedHeaders=content-type;host;...` lists header names, which
+ * taken for secrets would scrub `content-type` from the whole recording.
  */
 function partsOf(value: string): string[] {
   const parts = [value.trim()];
   const scheme = /^[A-Za-z][\w.-]*\s+(\S.*)$/.exec(value.trim());
   if (scheme) parts.push(scheme[1]!.trim());
-  if (value.includes('=')) {
-    for (const pair of value.split(';')) parts.push(pair.slice(pair.indexOf('=') + 1).trim());
+  for (const pair of value.split(/[;,]/)) {
+    const at = pair.indexOf('=');
+    if (at < 0) continue;
+    const part = pair.slice(at + 1).trim();
+    parts.push(part, part.split('/')[0]!);
   }
   return parts;
 }

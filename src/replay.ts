@@ -51,7 +51,8 @@ function eventsOf(recording: Recording, api: Api | undefined): Uint8Array[] {
   if (events) return events;
   const chunks = recording.response.body as SdkObject[];
   const stored = recording.response.stream;
-  const data = (chunk: SdkObject) => JSON.stringify(chunk.__data__);
+  const { endpoint } = recording.request;
+  const data = (chunk: SdkObject) => JSON.stringify(api?.wire?.(chunk.__data__, endpoint) ?? chunk.__data__);
   const named = (chunk: SdkObject) => (typeof chunk.__event__ === 'string' ? chunk.__event__ : undefined);
   if (stored) {
     const framing = FRAMINGS[stored.framing] ?? sse;

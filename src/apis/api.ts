@@ -29,6 +29,11 @@ export interface Api {
   model?(endpoint: string): string | undefined;
   /** The method a call to the endpoint really uses; a stored method is corrected to it (llama-stack writes POST for GETs). */
   method(endpoint: string): 'GET' | 'POST';
+  /**
+   * Whether the endpoint's request body is JSON whatever its content-type says (Bedrock's
+   * InvokeModel, which its SDK labels application/octet-stream), so it is keyed, not refused as binary.
+   */
+  jsonBody?(endpoint: string): boolean;
   /** The framing of the endpoint's streamed answers, when an upstream's content-type does not say. */
   framings: readonly Framing[];
   /** How a complete streamed answer ends, for telling it from one cut short. */
@@ -46,7 +51,9 @@ export interface Api {
    * How a recorded error is stored: OpenAI's SDKs (and llama-stack) keep the inner `error`; others
    * keep the whole answer. `id` is what `normalize` gets, for an error that carries a request id.
    */
-  errorBody?(answer: Record<string, unknown>, id: string): { body: unknown; wrapped: boolean };
+  errorBody?(answer: Record<string, unknown>, id: string, headers: Headers): { body: unknown; wrapped: boolean };
+  /** A stored stream event's data as it travels, when the recording keeps it in another form (Bedrock's base64 chunks, stored decoded). */
+  wire?(data: Record<string, unknown>, endpoint: string): Record<string, unknown>;
   /**
    * For streams recorded without `response.stream` (llama-stack's first format): the event names
    * and terminator its API would have sent, since the file does not say.
@@ -73,8 +80,8 @@ export interface Description {
 }
 
 export interface StreamEnd {
-  /** Whether this event ends a complete answer. Streams are searched from their end. */
-  ends(event: WireEvent): boolean;
+  /** Whether this event, after the `before` ones, ends a complete answer. Streams are searched from their end. */
+  ends(event: WireEvent, before: readonly WireEvent[]): boolean;
   /** What a complete answer ends with, for the message when one did not. */
   expected: string;
 }

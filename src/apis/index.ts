@@ -1,6 +1,7 @@
 import { modelOf } from '../key.js';
 import type { Api } from './api.js';
 import { anthropic } from './anthropic.js';
+import { bedrock } from './bedrock.js';
 import { cohere } from './cohere.js';
 import { gemini } from './gemini.js';
 import { ollama } from './ollama.js';
@@ -11,7 +12,7 @@ import { vertex } from './vertex.js';
  * Every API ai-vcr records, in the order their endpoints are tried: OpenAI-compatible last,
  * since it recognises paths by their suffix alone, under any prefix.
  */
-export const APIS: readonly Api[] = [anthropic, cohere, vertex, gemini, ollama, openai];
+export const APIS: readonly Api[] = [anthropic, bedrock, cohere, vertex, gemini, ollama, openai];
 
 /** A request's API and canonical endpoint. */
 export interface Recognised {
@@ -59,5 +60,5 @@ export function listOf(endpoint: string): Api['list'] {
   return APIS.find((api) => api.list?.endpoint === endpoint)?.list;
 }
 
-export { anthropic, cohere, gemini, ollama, openai, vertex };
+export { anthropic, bedrock, cohere, gemini, ollama, openai, vertex };
 export type { Api };
