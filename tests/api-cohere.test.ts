@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createCohere } from '@ai-sdk/cohere';
 import { APICallError, generateText, streamText, jsonSchema, tool } from 'ai';
@@ -9,7 +9,7 @@ import { formatReading, read } from '../src/cli/conversation.js';
 import { startCohereUpstream, TEXT_ANSWER, TEXT_EVENTS, THINKING, TOOL_CALLS, TOOL_EVENTS, type CohereUpstream } from './support/cohere-upstream.js';
 import { tempDir } from './support/fixtures.js';
 import { blockedConnections } from './support/no-network.js';
-import { closeRecorders, recorder } from './support/recorder.js';
+import { closeRecorders, recordCall, recorder, recordingsOf, replayCall } from './support/recorder.js';
 
 /**
  * Cohere's v2 API through cohere-ai's CohereClientV2 and the AI SDK's @ai-sdk/cohere: recorded
@@ -28,29 +28,9 @@ beforeEach(async () => {
 const client = (baseUrl?: string) => new CohereClientV2({ token: TOKEN, ...(baseUrl ? { baseUrl } : {}) });
 const provider = (baseUrl?: string) => createCohere({ apiKey: TOKEN, ...(baseUrl ? { baseURL: `${baseUrl}/v2` } : {}) });
 
-async function files(dir: string) {
-  const names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
-  return Promise.all(names.map(async (name) => ({ name, text: await readFile(path.join(dir, name), 'utf8'), json: JSON.parse(await readFile(path.join(dir, name), 'utf8')) })));
-}
-
-async function record<T>(call: () => Promise<T>, options: { recordErrors?: boolean } = {}): Promise<{ dir: string; live: T }> {
-  const dir = await tempDir();
-  recorder({ mode: 'record', dir, ...options });
-  const live = await call();
-  await closeRecorders();
-  return { dir, live };
-}
-
-/** Replays from `dir` at Cohere's real host; returns what the call got and how many requests MSW saw. */
-async function replay<T>(dir: string, call: () => Promise<T>): Promise<T> {
-  const requests = upstream.requests.length;
-  recorder({ mode: 'replay', dir });
-  const replayed = await call();
-  await closeRecorders();
-  expect(upstream.requests).toHaveLength(requests);
-  expect(blockedConnections()).toEqual([]);
-  return replayed;
-}
+const files = recordingsOf;
+const record = recordCall;
+const replay = <T>(dir: string, call: () => Promise<T>) => replayCall(dir, call, upstream);
 
 async function eventsOf<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const events: T[] = [];

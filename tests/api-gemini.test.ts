@@ -7,7 +7,7 @@ import { recognise } from '../src/apis/index.js';
 import { tempDir } from './support/fixtures.js';
 import { INTERACTION, INTERACTION_EVENTS, REASONING, REASONING_CHUNKS, startGeminiUpstream, TOOL_CALL, TOOL_SIGNATURE, type GeminiUpstream } from './support/gemini-upstream.js';
 import { blockedConnections } from './support/no-network.js';
-import { closeRecorders, recorder } from './support/recorder.js';
+import { closeRecorders, recordCall, recorder, recordingsOf, replayCall } from './support/recorder.js';
 
 /**
  * Google's Gemini API and Vertex AI through @google/genai: recorded against a loopback upstream
@@ -36,28 +36,9 @@ function vertexAi(baseUrl?: string) {
   return new GoogleGenAI({ vertexai: true, project: 'my-project-4711', location: 'us-central1', googleAuthOptions: { authClient }, ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
 }
 
-async function files(dir: string) {
-  const names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
-  return Promise.all(names.map(async (name) => ({ name, text: await readFile(path.join(dir, name), 'utf8'), json: JSON.parse(await readFile(path.join(dir, name), 'utf8')) })));
-}
-
-async function record<T>(call: () => Promise<T>, options: { recordErrors?: boolean } = {}): Promise<{ dir: string; live: T }> {
-  const dir = await tempDir();
-  recorder({ mode: 'record', dir, ...options });
-  const live = await call();
-  await closeRecorders();
-  return { dir, live };
-}
-
-async function replay<T>(dir: string, call: () => Promise<T>): Promise<T> {
-  const requests = upstream.requests.length;
-  recorder({ mode: 'replay', dir });
-  const replayed = await call();
-  await closeRecorders();
-  expect(upstream.requests).toHaveLength(requests);
-  expect(blockedConnections()).toEqual([]);
-  return replayed;
-}
+const files = recordingsOf;
+const record = recordCall;
+const replay = <T>(dir: string, call: () => Promise<T>) => replayCall(dir, call, upstream);
 
 /** What a client keeps of an answer: the SDK's own response object without its HTTP headers. */
 const answerOf = <T extends { sdkHttpResponse?: unknown }>({ sdkHttpResponse: _, ...rest }: T) => rest;
